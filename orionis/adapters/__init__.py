@@ -1,0 +1,1 @@
+"""Protocol adapters: the only code in Orionis that knows ASGI or RSGI exists."""

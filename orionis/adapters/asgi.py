@@ -1,0 +1,229 @@
+"""ASGI 3 adapter: scope/receive/send in, neutral ``Request`` and ``Response`` out.
+
+What this adapter smooths over (see docs/architecture.md):
+
+- Granian's ASGI side sends client/server ports as strings: normalised to ``int``.
+- ``path`` is already percent-decoded by the server; ``root_path`` is stripped from it.
+- Response bodies are framed here: ``content-length`` is added for in-memory bodies.
+- ``http.response.pathsend`` is used for whole files when the server offers it (Granian);
+  otherwise files are read in the thread pool and sent in chunks (uvicorn).
+- Lifespan never raises: a failed startup is ``lifespan.startup.failed`` (the server then
+  exits non-zero instead of serving without lifespan).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from orionis import _hot
+from orionis.concurrency import run_in_threadpool
+from orionis.datastructures import Address
+from orionis.exceptions import ClientDisconnect
+from orionis.foundation.enums.runtimes import Runtime
+from orionis.requests import Request
+from orionis.responses import FilePlan, FileResponse, Response, StreamingResponse
+
+if TYPE_CHECKING:
+    from orionis.foundation.application import Application
+
+__all__ = ["ASGIAdapter", "ASGIRequest"]
+
+_encode = _hot.headers.encode_headers
+_decode = _hot.headers.decode_headers
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+
+
+def _address(pair: Any) -> Address | None:
+    if not pair:
+        return None
+    host, port = pair[0], pair[1]
+    try:
+        return Address(str(host), int(port) if port is not None else 0)
+    except (TypeError, ValueError):
+        return Address(str(host), 0)
+
+
+class ASGIRequest(Request):
+    interface = "asgi"
+    __slots__ = ("_receive", "_scope")
+
+    def __init__(self, app: Application, scope: Scope, receive: Any) -> None:
+        super().__init__(app)
+        self._scope = scope
+        self._receive = receive
+        self.method = scope["method"]
+        path = scope["path"]
+        root = scope.get("root_path")
+        if root and path.startswith(root):
+            path = path[len(root) :] or "/"
+        self.path = path
+        self.query_string = scope.get("query_string", b"").decode("utf-8", "replace")
+        self.scheme = scope.get("scheme") or "http"
+        self.http_version = scope.get("http_version") or "1.1"
+
+    def _raw_headers(self) -> list[tuple[str, str]]:
+        return _decode(self._scope.get("headers") or [])
+
+    def _peer(self) -> tuple[Address | None, Address | None]:
+        return _address(self._scope.get("client")), _address(self._scope.get("server"))
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        receive = self._receive
+        while True:
+            message = await receive()
+            kind = message["type"]
+            if kind == "http.request":
+                body = message.get("body", b"")
+                if body:
+                    yield body
+                if not message.get("more_body", False):
+                    return
+            elif kind == "http.disconnect":
+                raise ClientDisconnect()
+
+
+def _no_body(status: int, method: str) -> bool:
+    return method == "HEAD" or status == 204 or status == 304
+
+
+class ASGIAdapter:
+    """Turns ASGI events into calls on the application's neutral pipeline."""
+
+    def __init__(self, app: Application) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            request = ASGIRequest(self.app, scope, receive)
+            response = await self.app.dispatch(request)
+            await self.send_response(request, response, scope, send)
+        elif kind == "lifespan":
+            await self.lifespan(receive, send)
+        elif kind == "websocket":
+            # No WebSocket routes yet: refuse the upgrade (the server answers 403).
+            await receive()
+            await send({"type": "websocket.close", "code": 1000})
+
+    # -- lifespan ------------------------------------------------------------------------
+    async def lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            kind = message["type"]
+            if kind == "lifespan.startup":
+                try:
+                    await self.app.startup(Runtime.HTTP)
+                except Exception as exc:  # already logged; never let it reach the server
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif kind == "lifespan.shutdown":
+                try:
+                    errors = await self.app.shutdown(Runtime.HTTP)
+                except Exception as exc:
+                    errors = [exc]
+                if errors:
+                    text = "; ".join(repr(e) for e in errors)
+                    await send({"type": "lifespan.shutdown.failed", "message": text})
+                else:
+                    await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # -- responses -----------------------------------------------------------------------
+    async def send_response(
+        self, request: Request, response: Response, scope: Scope, send: Any
+    ) -> None:
+        if isinstance(response, StreamingResponse):
+            await self._send_stream(request, response, send)
+        elif isinstance(response, FileResponse):
+            plan = self.app.file_plan(request, response)
+            if isinstance(plan, FilePlan):
+                await self._send_file(request, plan, scope, send)
+            else:
+                await self._send_body(request, plan, send)
+        else:
+            await self._send_body(request, response, send)
+
+    async def _send_body(self, request: Request, response: Response, send: Any) -> None:
+        status = response.status_code
+        body = response.body
+        headers = response.raw_headers
+        if status != 204 and status != 304:
+            headers = [*headers, ("content-length", str(len(body)))]
+        if _no_body(status, request.method):
+            body = b""
+        await send({"type": "http.response.start", "status": status, "headers": _encode(headers)})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _send_stream(self, request: Request, response: StreamingResponse, send: Any) -> None:
+        status = response.status_code
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": _encode(response.raw_headers),
+            }
+        )
+        if _no_body(status, request.method):
+            await response.aclose()
+            await send({"type": "http.response.body", "body": b""})
+            return
+        watcher = asyncio.ensure_future(_disconnected(request))
+        chunks = response.iter_chunks()
+        try:
+            async for chunk in chunks:
+                if watcher.done():
+                    break
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            else:
+                await send({"type": "http.response.body", "body": b""})
+        finally:
+            watcher.cancel()
+            await chunks.aclose()
+
+    async def _send_file(self, request: Request, plan: FilePlan, scope: Scope, send: Any) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": plan.status_code,
+                "headers": _encode(plan.raw_headers),
+            }
+        )
+        if plan.path is None or request.method == "HEAD":
+            await send({"type": "http.response.body", "body": b""})
+            return
+        end = plan.size if plan.end is None else plan.end
+        whole = plan.start == 0 and end == plan.size
+        if whole and "http.response.pathsend" in (scope.get("extensions") or {}):
+            await send({"type": "http.response.pathsend", "path": os.path.abspath(plan.path)})
+            return
+        handle = await run_in_threadpool(open, plan.path, "rb")
+        try:
+            await run_in_threadpool(handle.seek, plan.start)
+            remaining = end - plan.start
+            while remaining > 0:
+                chunk = await run_in_threadpool(
+                    handle.read, min(FileResponse.chunk_size, remaining)
+                )
+                if not chunk:  # the file shrank since stat(): stop rather than lie
+                    raise OSError(f"{plan.path} changed while it was being sent")
+                remaining -= len(chunk)
+                await send(
+                    {"type": "http.response.body", "body": chunk, "more_body": remaining > 0}
+                )
+        finally:
+            await run_in_threadpool(handle.close)
+
+
+async def _disconnected(request: ASGIRequest) -> None:
+    """Resolve when the client goes away (body messages that still arrive are discarded)."""
+    receive = request._receive
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return

@@ -1,0 +1,213 @@
+"""RSGI adapter (Granian's native interface): scope/protocol in, neutral types out.
+
+Facts about Granian this adapter relies on (docs/architecture.md has the full list):
+
+- The scope is an object; ``path`` is percent-decoded, ``query_string`` raw, ``client`` and
+  ``server`` are ``"ip:port"`` strings, and on HTTP/2 the host is in ``authority``.
+- ``await protocol()`` reads the whole body once and raises ``RSGIProtocolClosed`` if it
+  ends early, but buffers without limit; iterating the protocol yields chunks and reports a
+  broken body only as an empty chunk before the final one. So a body with a declared
+  ``Content-Length`` (already checked against the limit) is read in one call, and one without
+  is iterated with a byte count, an early empty chunk meaning "truncated" on HTTP/1.
+- ``response_bytes``/``response_str`` set ``content-length`` themselves; ``response_file``
+  and ``response_file_range`` do not, nor ``content-type``: the ``FilePlan`` carries them.
+- ``response_stream`` has no backpressure: sending stops as soon as ``client_disconnect()``
+  resolves, and that waiter is cancelled when the response ends.
+- ``__rsgi_init__`` gets a stopped loop under the CLI (run startup to completion, raise to
+  stop the worker) and a running one under Granian's embedded server (start startup as a
+  task; requests wait for it, and get 503 if it failed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from granian.rsgi import ProtocolClosed
+
+from orionis.datastructures import Address
+from orionis.exceptions import ClientDisconnect, problem
+from orionis.foundation.enums.runtimes import Runtime
+from orionis.requests import Request
+from orionis.responses import FilePlan, FileResponse, Response, StreamingResponse
+
+if TYPE_CHECKING:
+    from orionis.foundation.application import Application
+
+__all__ = ["RSGIAdapter", "RSGIRequest"]
+
+logger = logging.getLogger("orionis")
+
+
+def _address(value: str | None) -> Address | None:
+    # "127.0.0.1:5000" or "[::1]:5000": the port follows the last colon.
+    if not value:
+        return None
+    host, sep, port = value.rpartition(":")
+    if not sep:
+        return Address(value, 0)
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return Address(host, int(port) if port.isdigit() else 0)
+
+
+class RSGIRequest(Request):
+    interface = "rsgi"
+    __slots__ = ("_protocol", "_scope")
+
+    def __init__(self, app: Application, scope: Any, protocol: Any) -> None:
+        super().__init__(app)
+        self._scope = scope
+        self._protocol = protocol
+        self.method = scope.method
+        self.path = scope.path
+        self.query_string = scope.query_string
+        self.scheme = scope.scheme
+        version = scope.http_version
+        self.http_version = "1.0" if version == "1" else version
+
+    def _raw_headers(self) -> list[tuple[str, str]]:
+        return self._scope.headers.items()
+
+    def _authority(self) -> str | None:
+        return self._scope.authority
+
+    def _peer(self) -> tuple[Address | None, Address | None]:
+        return _address(self._scope.client), _address(self._scope.server)
+
+    async def _read_body(self, length: int | None) -> bytes:
+        if length is None:
+            return await super()._read_body(length)
+        # Declared and within the limit (checked by the caller): one call, which raises if
+        # the body ends early, and a length check in case it ever stops raising.
+        try:
+            body = await self._protocol()
+        except ProtocolClosed:
+            raise ClientDisconnect() from None
+        if len(body) != length:
+            raise ClientDisconnect()
+        return body
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        # Granian turns a body error into an empty chunk followed by the usual final empty
+        # one. HTTP/2 ends clean bodies the same way, so the check is HTTP/1 only.
+        strict = self.http_version != "2"
+        seen_empty = False
+        try:
+            async for chunk in self._protocol:
+                if not chunk:
+                    if seen_empty and strict:
+                        raise ClientDisconnect()
+                    seen_empty = True
+                    continue
+                if seen_empty and strict:
+                    raise ClientDisconnect()
+                yield chunk
+        except ProtocolClosed:
+            raise ClientDisconnect() from None
+
+
+def _no_body(status: int, method: str) -> bool:
+    return method == "HEAD" or status == 204 or status == 304
+
+
+class RSGIAdapter:
+    """Turns RSGI calls into calls on the application's neutral pipeline."""
+
+    def __init__(self, app: Application) -> None:
+        self.app = app
+        self._starting: asyncio.Task[None] | None = None
+        self._stopping: asyncio.Task[Any] | None = None
+        self._failed = False
+
+    # -- lifespan ------------------------------------------------------------------------
+    def init(self, loop: asyncio.AbstractEventLoop) -> None:
+        if loop.is_running():
+            self._starting = loop.create_task(self.app.startup(Runtime.HTTP))
+        else:
+            # Raising here makes Granian's worker exit non-zero: the intended outcome.
+            loop.run_until_complete(self.app.startup(Runtime.HTTP))
+
+    def close(self, loop: asyncio.AbstractEventLoop) -> None:
+        if loop.is_running():
+            self._stopping = loop.create_task(self.app.shutdown(Runtime.HTTP))
+        else:
+            loop.run_until_complete(self.app.shutdown(Runtime.HTTP))
+
+    async def _started(self) -> bool:
+        starting = self._starting
+        if starting is not None:
+            try:
+                await asyncio.shield(starting)
+            except Exception:  # logged by startup()
+                self._failed = True
+            self._starting = None
+        return not self._failed
+
+    # -- requests ------------------------------------------------------------------------
+    async def __call__(self, scope: Any, protocol: Any) -> None:
+        if scope.proto != "http":
+            # No WebSocket routes yet: refuse the upgrade before accepting it.
+            protocol.close(403)
+            return
+        if (self._starting is not None or self._failed) and not await self._started():
+            response = problem(503, "The application failed to start.")
+            protocol.response_bytes(503, response.raw_headers, response.body)
+            return
+        request = RSGIRequest(self.app, scope, protocol)
+        response = await self.app.dispatch(request)
+        if isinstance(response, StreamingResponse):
+            await self._send_stream(request, response, protocol)
+        elif isinstance(response, FileResponse):
+            plan = self.app.file_plan(request, response)
+            if isinstance(plan, FilePlan):
+                self._send_file(request, plan, protocol)
+            else:
+                self._send_body(request, plan, protocol)
+        else:
+            self._send_body(request, response, protocol)
+
+    def _send_body(self, request: Request, response: Response, protocol: Any) -> None:
+        status = response.status_code
+        if _no_body(status, request.method):
+            headers = response.raw_headers
+            if status != 204 and status != 304:
+                headers = [*headers, ("content-length", str(len(response.body)))]
+            protocol.response_empty(status, headers)
+        else:
+            protocol.response_bytes(status, response.raw_headers, response.body)
+
+    def _send_file(self, request: Request, plan: FilePlan, protocol: Any) -> None:
+        if plan.path is None or request.method == "HEAD":
+            protocol.response_empty(plan.status_code, plan.raw_headers)
+        elif plan.start == 0 and (plan.end is None or plan.end == plan.size):
+            protocol.response_file(plan.status_code, plan.raw_headers, plan.path)
+        else:
+            end = plan.size if plan.end is None else plan.end
+            protocol.response_file_range(
+                plan.status_code, plan.raw_headers, plan.path, plan.start, end
+            )
+
+    async def _send_stream(
+        self, request: Request, response: StreamingResponse, protocol: Any
+    ) -> None:
+        status = response.status_code
+        if _no_body(status, request.method):
+            await response.aclose()
+            protocol.response_empty(status, response.raw_headers)
+            return
+        transport = protocol.response_stream(status, response.raw_headers)
+        watcher = asyncio.ensure_future(protocol.client_disconnect())
+        chunks = response.iter_chunks()
+        try:
+            async for chunk in chunks:
+                if watcher.done():
+                    break
+                await transport.send_bytes(chunk)
+        except ProtocolClosed:
+            pass  # the client left while we were sending
+        finally:
+            watcher.cancel()
+            await chunks.aclose()

@@ -1,0 +1,150 @@
+"""Plain containers a request or response exposes: headers, query params, URL, address, state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
+from urllib.parse import quote
+
+from orionis import _hot
+
+__all__ = ["URL", "Address", "Headers", "MutableHeaders", "QueryParams", "State"]
+
+Headers = _hot.headers.Headers
+MutableHeaders = _hot.headers.MutableHeaders
+Mapping.register(Headers)
+
+
+class Address(NamedTuple):
+    """A peer address. ``port`` is always an ``int``, whatever the server sent."""
+
+    host: str
+    port: int
+
+
+class QueryParams(Mapping[str, str]):
+    """Decoded query parameters, in order, repeats kept.
+
+    ``params["q"]`` and ``params.get("q")`` give the last value (as Starlette and FastAPI do
+    for a scalar parameter); ``params.getlist("q")`` gives all of them.
+    """
+
+    __slots__ = ("_dict", "_list")
+
+    def __init__(self, pairs: list[tuple[str, str]] | Mapping[str, str] | None = None) -> None:
+        if pairs is None:
+            pairs = []
+        elif isinstance(pairs, Mapping):
+            pairs = [(str(k), str(v)) for k, v in pairs.items()]
+        self._list: list[tuple[str, str]] = pairs
+        self._dict: dict[str, str] = dict(pairs)
+
+    @classmethod
+    def from_string(cls, query_string: str) -> QueryParams:
+        return cls(_hot.urls.parse_query(query_string))
+
+    def getlist(self, key: str) -> list[str]:
+        return [v for k, v in self._list if k == key]
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        return list(self._list)
+
+    def __getitem__(self, key: str) -> str:
+        return self._dict[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._dict
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._dict)
+
+    def __len__(self) -> int:
+        return len(self._dict)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, QueryParams):
+            return sorted(self._list) == sorted(other._list)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"QueryParams({self._list!r})"
+
+
+_PATH_SAFE = "/:@!$&'()*+,;=~"
+
+
+class URL:
+    """The request URL, assembled from parts the framework has already validated."""
+
+    __slots__ = ("netloc", "path", "query", "scheme")
+
+    def __init__(self, scheme: str, netloc: str, path: str, query: str = "") -> None:
+        self.scheme = scheme
+        self.netloc = netloc
+        self.path = path  # percent-decoded, as routing sees it
+        self.query = query  # raw, as the client sent it
+
+    @property
+    def hostname(self) -> str:
+        host = self.netloc
+        if host.startswith("["):
+            return host[1 : host.find("]")]
+        return host.rsplit(":", 1)[0] if ":" in host else host
+
+    @property
+    def port(self) -> int | None:
+        tail = self.netloc.rsplit("]", 1)[-1]
+        if ":" in tail:
+            port = tail.rsplit(":", 1)[1]
+            return int(port) if port.isdigit() else None
+        return None
+
+    def replace(self, **parts: str) -> URL:
+        values = {name: getattr(self, name) for name in self.__slots__}
+        values.update(parts)
+        return URL(**values)
+
+    def __str__(self) -> str:
+        url = f"{self.scheme}://{self.netloc}{quote(self.path, safe=_PATH_SAFE)}"
+        return f"{url}?{self.query}" if self.query else url
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, URL | str):
+            return str(self) == str(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __repr__(self) -> str:
+        return f"URL({str(self)!r})"
+
+
+class State:
+    """An attribute namespace: ``app.state.db = ...`` at startup, ``request.state`` per request."""
+
+    def __init__(self, values: dict[str, Any] | None = None) -> None:
+        object.__setattr__(self, "_values", dict(values or {}))
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(
+                f"state has no attribute {name!r}; set it first (e.g. in a startup callback)"
+            ) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._values[name] = value
+
+    def __delattr__(self, name: str) -> None:
+        try:
+            del self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._values
+
+    def __repr__(self) -> str:
+        return f"State({self._values!r})"

@@ -1,0 +1,340 @@
+"""The application object: one instance, served over RSGI and ASGI alike.
+
+``Application`` holds what users configure (routes, middleware, exception handlers, lifespan
+callbacks, state) and the protocol-neutral pipeline:
+
+    adapter -> dispatch(request) -> global middleware -> route table -> router/route
+    middleware -> endpoint (body limit, handler, return conversion) -> back out
+
+``dispatch`` never raises and always returns a response whose status and headers are safe to
+hand to any server. The protocol entry points (``__call__`` for ASGI, ``__rsgi__`` and
+friends for Granian) only forward to ``orionis.adapters``.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from orionis import _hot
+from orionis.datastructures import State
+from orionis.exceptions import HTTPException, LifespanError, problem
+from orionis.foundation.enums.lifespan import Lifespan
+from orionis.foundation.enums.runtimes import Runtime
+from orionis.foundation.lifespan import LifespanCallback, LifespanHooks
+from orionis.handlers import Endpoint, to_response
+from orionis.middleware.base import build_chain, instantiate
+from orionis.responses import FilePlan, FileResponse, Response, StreamingResponse
+from orionis.routing import INHERIT, Route, Router, RouteTable
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from orionis.requests import Request
+
+__all__ = ["Application"]
+
+logger = logging.getLogger("orionis")
+
+_check_status = _hot.headers.check_status
+_clean_headers = _hot.headers.clean_headers
+
+F = TypeVar("F", bound=Callable[..., Any])
+ExceptionHandler = Callable[["Request", Exception], Any]
+
+
+class Application:
+    """An Orionis application.
+
+    ``title`` and ``version`` describe the API. ``debug=True`` puts the exception and
+    traceback in 500 answers (never in production). ``max_body_size`` caps request bodies in
+    bytes (``None``: no cap); routes can override it.
+    """
+
+    def __init__(
+        self,
+        *,
+        title: str = "Orionis",
+        version: str = "0.1.0",
+        debug: bool = False,
+        max_body_size: int | None = 1_048_576,
+    ) -> None:
+        if max_body_size is not None and (not isinstance(max_body_size, int) or max_body_size < 0):
+            raise ValueError("max_body_size must be a non-negative int (bytes) or None")
+        self.title = title
+        self.version = version
+        self.debug = debug
+        self.max_body_size = max_body_size
+        self.state = State()
+        self.router = Router()
+        self.router._listeners.append(self._routes_changed)
+        self._hooks = LifespanHooks()
+        self._middleware: list[tuple[Any, dict[str, Any]]] = []
+        self._exception_handlers: dict[Any, ExceptionHandler] = {}
+        self._table: RouteTable | None = None
+        self._stack: Callable[[Request], Any] | None = None
+        self._running: Runtime | None = None
+
+        from orionis.adapters.asgi import ASGIAdapter
+        from orionis.adapters.rsgi import RSGIAdapter
+
+        self._asgi = ASGIAdapter(self)
+        self._rsgi = RSGIAdapter(self)
+
+    # -- lifespan ------------------------------------------------------------------------
+    def on(
+        self, event: Lifespan, *callbacks: LifespanCallback, runtime: Runtime | None = None
+    ) -> Application:
+        """Run ``callbacks`` at ``event``, in order, once per worker. Returns the app."""
+        self._hooks.add(event, callbacks, runtime)
+        return self
+
+    async def startup(self, runtime: Runtime = Runtime.HTTP) -> None:
+        """Prepare routes and middleware, then run startup callbacks for ``runtime``.
+
+        Raises ``LifespanError`` (already logged) if anything fails: the caller must not serve.
+        """
+        if self._running is not None:
+            raise RuntimeError(f"the application is already started ({self._running.value})")
+        if runtime is Runtime.HTTP:
+            try:
+                self._prepare()
+            except Exception as exc:
+                logger.error("the application cannot serve: %s", exc, exc_info=True)
+                raise LifespanError(f"invalid application setup: {exc}") from exc
+        await self._hooks.startup(self, runtime)
+        self._running = runtime
+
+    async def shutdown(self, runtime: Runtime = Runtime.HTTP) -> list[BaseException]:
+        """Run every shutdown callback for ``runtime``; return the errors (already logged)."""
+        if self._running is None:
+            return []
+        try:
+            return await self._hooks.shutdown(self, runtime)
+        finally:
+            self._running = None
+
+    @asynccontextmanager
+    async def lifespan(self, runtime: Runtime = Runtime.CLI) -> AsyncIterator[Application]:
+        """``async with app.lifespan(Runtime.CLI):`` runs startup/shutdown around a task."""
+        await self.startup(runtime)
+        try:
+            yield self
+        finally:
+            await self.shutdown(runtime)
+
+    # -- routes --------------------------------------------------------------------------
+    def add_route(
+        self,
+        path: str,
+        endpoint: Endpoint,
+        *,
+        methods: Sequence[str] | None = None,
+        name: str | None = None,
+        middleware: Sequence[Any] | None = None,
+        max_body_size: int | None = INHERIT,
+        tags: Sequence[str] | None = None,
+        include_in_schema: bool = True,
+    ) -> Route:
+        return self.router.add_route(
+            path,
+            endpoint,
+            methods=methods,
+            name=name,
+            middleware=middleware,
+            max_body_size=max_body_size,
+            tags=tags,
+            include_in_schema=include_in_schema,
+        )
+
+    def route(
+        self, path: str, endpoint: Endpoint | None = None, *, methods: Sequence[str], **options: Any
+    ) -> Any:
+        return self.router.route(path, endpoint, methods=methods, **options)
+
+    def get(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+        return self.router.get(path, endpoint, **options)
+
+    def post(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+        return self.router.post(path, endpoint, **options)
+
+    def put(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+        return self.router.put(path, endpoint, **options)
+
+    def patch(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+        return self.router.patch(path, endpoint, **options)
+
+    def delete(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+        return self.router.delete(path, endpoint, **options)
+
+    def options(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+        return self.router.options(path, endpoint, **options)
+
+    def head(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+        return self.router.head(path, endpoint, **options)
+
+    def include_router(self, router: Router, *, prefix: str = "") -> None:
+        self.router.include_router(router, prefix=prefix)
+
+    def url_path_for(self, name: str, /, **params: Any) -> str:
+        """The path of the route called ``name``; raises ``NoMatchFound`` if none fits."""
+        return self.routes_table.url_path_for(name, **params)
+
+    @property
+    def routes_table(self) -> RouteTable:
+        table = self._table
+        if table is None:
+            table = self._table = RouteTable(self, self.router)
+        return table
+
+    def _routes_changed(self) -> None:
+        self._table = None
+
+    # -- middleware and errors -----------------------------------------------------------
+    def add_middleware(self, middleware_class: type, **options: Any) -> None:
+        """Add global middleware; the first added runs outermost. Built once, before serving."""
+        if self._stack is not None:
+            raise RuntimeError("middleware must be added before the application starts serving")
+        if not isinstance(middleware_class, type):
+            raise TypeError(
+                f"add_middleware() takes a middleware class and its options, got "
+                f"{middleware_class!r}"
+            )
+        self._middleware.append((middleware_class, options))
+
+    def exception_handler(self, key: type[Exception] | int) -> Callable[[F], F]:
+        """Decorate ``handler(request, exc)`` to answer an exception type or HTTP status.
+
+        An int key handles ``HTTPException`` with that status, including the built-in 404
+        and 405. The handler returns anything a route handler may return.
+        """
+        if not (
+            (isinstance(key, type) and issubclass(key, Exception))
+            or (isinstance(key, int) and not isinstance(key, bool))
+        ):
+            raise TypeError(
+                f"exception_handler() takes an exception class or status code, got {key!r}"
+            )
+
+        def decorator(handler: F) -> F:
+            self._exception_handlers[key] = handler
+            return handler
+
+        return decorator
+
+    def _handler_for(self, exc: Exception) -> ExceptionHandler | None:
+        handlers = self._exception_handlers
+        if not handlers:
+            return None
+        if isinstance(exc, HTTPException):
+            handler = handlers.get(exc.status_code)
+            if handler is not None:
+                return handler
+        for cls in type(exc).__mro__:
+            handler = handlers.get(cls)
+            if handler is not None:
+                return handler
+        return None
+
+    async def exception_response(self, request: Request, exc: Exception) -> Response | None:
+        """The answer for ``exc`` if a handler (or ``HTTPException`` itself) provides one."""
+        handler = self._handler_for(exc)
+        if handler is None:
+            return exc.to_response() if isinstance(exc, HTTPException) else None
+        result = handler(request, exc)
+        if hasattr(result, "__await__"):
+            result = await result
+        return to_response(result)
+
+    async def error_response(self, request: Request, exc: HTTPException) -> Response:
+        response = await self.exception_response(request, exc)
+        return response if response is not None else exc.to_response()
+
+    def internal_error(self, request: Request, exc: BaseException | None, reason: str) -> Response:
+        """Log ``reason`` with the traceback and answer 500, without internals unless debug."""
+        logger.error(
+            "%s %s: %s", request.method, request.path, reason, exc_info=exc is not None and exc
+        )
+        extra = None
+        if self.debug and exc is not None:
+            extra = {
+                "exception": repr(exc),
+                "traceback": traceback.format_exception(exc),
+            }
+        elif self.debug:
+            extra = {"exception": reason}
+        return problem(500, "The server failed to handle this request.", extra=extra)
+
+    # -- the pipeline --------------------------------------------------------------------
+    def _prepare(self) -> None:
+        """Compile routes and build the middleware stack (once; routes again after changes)."""
+        _ = self.routes_table
+        if self._stack is None:
+            layers = [instantiate(cls, options) for cls, options in self._middleware]
+            self._stack = build_chain(layers, self._route)
+
+    async def _route(self, request: Request) -> Response:
+        return await (self._table or self.routes_table).dispatch(self, request)
+
+    async def dispatch(self, request: Request) -> Response:
+        """Answer ``request``. Never raises; the response is valid for any server."""
+        stack = self._stack
+        try:
+            if stack is None:
+                self._prepare()
+                stack = self._stack
+            response = await stack(request)  # type: ignore[misc]
+        except Exception as exc:
+            try:
+                response = await self.exception_response(request, exc)
+            except Exception as handler_exc:
+                response = self.internal_error(request, handler_exc, "exception handler failed")
+            else:
+                if response is None:
+                    response = self.internal_error(request, exc, "unhandled exception")
+        return self._checked(request, response)
+
+    def _checked(self, request: Request, response: Any) -> Response:
+        if not isinstance(response, Response):
+            return self.internal_error(
+                request, None, f"the pipeline returned {type(response).__name__}, not a Response"
+            )
+        try:
+            response.status_code = _check_status(response.status_code)
+            response.raw_headers = _clean_headers(
+                response.raw_headers, isinstance(response, StreamingResponse)
+            )
+        except (ValueError, TypeError) as exc:
+            return self.internal_error(request, None, f"invalid response: {exc}")
+        return response
+
+    def file_plan(self, request: Request, response: FileResponse) -> FilePlan | Response:
+        """Resolve a ``FileResponse`` against the request; a missing file is a 404."""
+        try:
+            return response.plan(request)
+        except FileNotFoundError:
+            logger.warning("FileResponse: %s does not exist", response.path)
+            return problem(404, "The requested file does not exist.")
+        except OSError as exc:
+            return self.internal_error(request, exc, f"cannot send file {response.path}")
+
+    # -- protocol entry points (see orionis.adapters) -----------------------------------
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """ASGI 3."""
+        await self._asgi(scope, receive, send)
+
+    async def __rsgi__(self, scope: Any, protocol: Any) -> None:
+        """RSGI (Granian)."""
+        await self._rsgi(scope, protocol)
+
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._rsgi.init(loop)
+
+    def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._rsgi.close(loop)
+
+    def __repr__(self) -> str:
+        return f"<Application {self.title!r}>"

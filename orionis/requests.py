@@ -1,0 +1,252 @@
+"""The protocol-neutral request every handler and middleware sees.
+
+An adapter builds a subclass of ``Request`` that fills the plain attributes (method, path,
+query string, scheme, HTTP version) and implements three hooks: ``_raw_headers`` (lower-case
+``(str, str)`` pairs), ``_peer`` (client and server addresses) and ``_chunks`` (the body as
+the server delivers it, raising ``ClientDisconnect`` when it ends early). Everything else,
+including body size limits and parsing, lives here once for both protocols, and is computed
+only when first asked for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import orjson
+
+from orionis import _hot
+from orionis.datastructures import URL, Address, Headers, QueryParams, State
+from orionis.exceptions import ClientDisconnect, HTTPException, RequestValidationError
+
+if TYPE_CHECKING:
+    from orionis.foundation.application import Application
+
+__all__ = ["Request"]
+
+_wrap_headers = _hot.headers.wrap_headers
+_parse_cookie = _hot.cookies.parse_cookie
+_parse_query = _hot.urls.parse_query
+
+# A Host header we are willing to echo back in ``request.url``: a reg-name or IP literal
+# and an optional port. Anything else ("x/public?", "a@evil.com", two Host headers, spaces)
+# falls back to the server's own address rather than building a URL from it.
+_HOST_RE = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(?::[0-9]{1,5})?")
+
+_UNSET: Any = object()
+
+
+class Request:
+    """An HTTP request, the same under ASGI and RSGI.
+
+    Headers, query params and cookies are parsed on first access. The body is read once and
+    is limited to ``max_body_size`` bytes actually received (413 beyond it), whatever
+    ``Content-Length`` claims; a body that ends early raises ``ClientDisconnect`` (400).
+    """
+
+    interface: ClassVar[str] = ""
+
+    __slots__ = (
+        "_body",
+        "_client",
+        "_cookies",
+        "_headers",
+        "_json",
+        "_query_params",
+        "_server",
+        "_state",
+        "_stream_consumed",
+        "app",
+        "http_version",
+        "max_body_size",
+        "method",
+        "path",
+        "path_params",
+        "query_string",
+        "route",
+        "scheme",
+    )
+
+    def __init__(self, app: Application) -> None:
+        self.app = app
+        self.max_body_size: int | None = app.max_body_size
+        self.path_params: dict[str, Any] = {}
+        self.route: Any = None
+        self._headers: Headers | None = None
+        self._query_params: QueryParams | None = None
+        self._cookies: dict[str, str] | None = None
+        self._body: bytes | None = None
+        self._json: Any = _UNSET
+        self._state: State | None = None
+        self._stream_consumed = False
+        self._client: Any = _UNSET
+        self._server: Any = _UNSET
+
+    # -- adapter hooks -------------------------------------------------------------------
+    def _raw_headers(self) -> list[tuple[str, str]]:
+        raise NotImplementedError
+
+    def _peer(self) -> tuple[Address | None, Address | None]:
+        raise NotImplementedError
+
+    def _chunks(self) -> AsyncIterator[bytes]:
+        raise NotImplementedError
+
+    def _authority(self) -> str | None:
+        """The HTTP/2 ``:authority`` when the server passes it outside the headers."""
+        return None
+
+    # -- headers, query, cookies ---------------------------------------------------------
+    @property
+    def headers(self) -> Headers:
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = _wrap_headers(self._raw_headers(), False)
+        return headers
+
+    @property
+    def query_params(self) -> QueryParams:
+        params = self._query_params
+        if params is None:
+            params = self._query_params = QueryParams(_parse_query(self.query_string))
+        return params
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        cookies = self._cookies
+        if cookies is None:
+            values = self.headers.getlist("cookie")
+            # HTTP/2 may split one Cookie header into several; join them back.
+            cookies = self._cookies = _parse_cookie("; ".join(values)) if values else {}
+        return cookies
+
+    # -- addresses and URL ---------------------------------------------------------------
+    @property
+    def client(self) -> Address | None:
+        if self._client is _UNSET:
+            self._client, self._server = self._peer()
+        return self._client
+
+    @property
+    def server(self) -> Address | None:
+        if self._server is _UNSET:
+            self._client, self._server = self._peer()
+        return self._server
+
+    @property
+    def host(self) -> str:
+        """The requested host (and port), only if it is well-formed; else the server address."""
+        authority = self._authority()
+        if authority is None:
+            hosts = self.headers.getlist("host")
+            authority = hosts[0] if len(hosts) == 1 else None
+        if authority is not None and _HOST_RE.fullmatch(authority):
+            return authority
+        server = self.server
+        if server is None:
+            return "localhost"
+        host = f"[{server.host}]" if ":" in server.host else server.host
+        return f"{host}:{server.port}"
+
+    @property
+    def url(self) -> URL:
+        return URL(self.scheme, self.host, self.path, self.query_string)
+
+    @property
+    def state(self) -> State:
+        state = self._state
+        if state is None:
+            state = self._state = State()
+        return state
+
+    # -- body ----------------------------------------------------------------------------
+    @property
+    def content_length(self) -> int | None:
+        """The declared ``Content-Length``, or ``None`` when the body length is not declared."""
+        values = self.headers.getlist("content-length")
+        if not values:
+            return None
+        if len(set(values)) != 1 or not values[0].isdigit() or not values[0].isascii():
+            raise HTTPException(400, "The Content-Length header is not a single valid number.")
+        return int(values[0])
+
+    def has_body(self) -> bool:
+        """Whether the headers announce a body (so it can be read before the handler runs)."""
+        length = self.content_length
+        if length is not None:
+            return length > 0
+        return "transfer-encoding" in self.headers
+
+    def _too_large(self) -> HTTPException:
+        return HTTPException(
+            413,
+            f"The request body is larger than this endpoint accepts ({self.max_body_size} bytes).",
+        )
+
+    def _check_declared_length(self) -> int | None:
+        length = self.content_length
+        limit = self.max_body_size
+        if length is not None and limit is not None and length > limit:
+            raise self._too_large()
+        return length
+
+    async def body(self) -> bytes:
+        """The whole body, read once (then cached)."""
+        body = self._body
+        if body is None:
+            if self._stream_consumed:
+                raise RuntimeError("the body was already consumed by request.stream()")
+            length = self._check_declared_length()
+            body = self._body = await self._read_body(length)
+        return body
+
+    async def _read_body(self, length: int | None) -> bytes:
+        # Adapters may override with a faster path; the checks must stay the same.
+        limit = self.max_body_size
+        chunks: list[bytes] = []
+        total = 0
+        async for chunk in self._chunks():
+            total += len(chunk)
+            if limit is not None and total > limit:
+                raise self._too_large()
+            chunks.append(chunk)
+        if length is not None and total != length:
+            raise ClientDisconnect()
+        return b"".join(chunks)
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """The body chunk by chunk, as it arrives (or at once if it was already read)."""
+        if self._body is not None:
+            if self._body:
+                yield self._body
+            return
+        if self._stream_consumed:
+            raise RuntimeError("request.stream() can only be iterated once")
+        self._stream_consumed = True
+        length = self._check_declared_length()
+        limit = self.max_body_size
+        total = 0
+        async for chunk in self._chunks():
+            total += len(chunk)
+            if limit is not None and total > limit:
+                raise self._too_large()
+            if chunk:
+                yield chunk
+        if length is not None and total != length:
+            raise ClientDisconnect()
+
+    async def json(self) -> Any:
+        """The body parsed as JSON; malformed JSON is a 422 with a ``json_invalid`` error."""
+        if self._json is _UNSET:
+            body = await self.body()
+            try:
+                self._json = orjson.loads(body)
+            except orjson.JSONDecodeError as exc:
+                raise RequestValidationError(
+                    [{"loc": ["body"], "type": "json_invalid", "msg": f"Invalid JSON: {exc}"}]
+                ) from None
+        return self._json
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.method} {self.path}>"

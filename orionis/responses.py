@@ -1,0 +1,444 @@
+"""Response classes. Protocol-neutral: adapters decide how each kind reaches the wire.
+
+There are three kinds an adapter knows how to send: a ``Response`` with its whole body in
+memory, a ``StreamingResponse`` whose body is produced while sending, and a ``FileResponse``
+that the server reads from disk. Every other class here is one of those with defaults.
+
+Headers are kept as a list of lower-case ``(name, value)`` pairs (``raw_headers``) because
+that is what Granian takes as is; ``response.headers`` is a mutable view over that list.
+``content-length`` and ``transfer-encoding`` belong to the adapters, which frame the body.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import http.cookies
+import mimetypes
+import os
+import stat
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
+
+import orjson
+
+from orionis import _hot
+from orionis.concurrency import iterate_in_threadpool, run_in_threadpool
+from orionis.datastructures import MutableHeaders
+
+if TYPE_CHECKING:
+    from orionis.requests import Request
+
+__all__ = [
+    "FileResponse",
+    "HTMLResponse",
+    "JSONResponse",
+    "PlainTextResponse",
+    "RedirectResponse",
+    "Response",
+    "StreamingResponse",
+    "json_dumps",
+]
+
+_wrap_headers = _hot.headers.wrap_headers
+
+HeadersInput = Mapping[str, str] | list[tuple[str, str]] | None
+
+
+def _json_default(value: Any) -> Any:
+    # orjson handles dataclasses, datetime, UUID and enums itself; this covers the rest.
+    dump = getattr(value, "model_dump", None)
+    if dump is not None:  # pydantic v2 models
+        return dump(mode="json")
+    if isinstance(value, set | frozenset):
+        return list(value)
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+_JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+
+
+def json_dumps(content: Any) -> bytes:
+    """Serialize with orjson: pydantic models, dataclasses, datetimes, UUIDs and Decimals too."""
+    return orjson.dumps(content, default=_json_default, option=_JSON_OPTIONS)
+
+
+def _raw_headers(headers: HeadersInput) -> list[tuple[str, str]]:
+    if not headers:
+        return []
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    return [(str(k).lower(), v) for k, v in items]
+
+
+class Response:
+    """A response whose body is fully in memory.
+
+    ``content`` may be ``bytes``, ``str`` (encoded as UTF-8) or ``None`` (empty body).
+    Subclasses override ``render`` to accept other content (see ``JSONResponse``).
+    """
+
+    media_type: str | None = None
+    charset = "utf-8"
+
+    def __init__(
+        self,
+        content: Any = None,
+        status_code: int = 200,
+        headers: HeadersInput = None,
+        media_type: str | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.body: bytes = self.render(content)
+        self.raw_headers: list[tuple[str, str]] = _raw_headers(headers)
+        self._set_media_type(media_type or self.media_type)
+
+    def render(self, content: Any) -> bytes:
+        if content is None:
+            return b""
+        if isinstance(content, bytes):
+            return content
+        if isinstance(content, str):
+            return content.encode(self.charset)
+        if isinstance(content, bytearray | memoryview):
+            return bytes(content)
+        raise TypeError(
+            f"{type(self).__name__} content must be bytes, str or None, not "
+            f"{type(content).__name__}; use JSONResponse for data"
+        )
+
+    def _set_media_type(self, media_type: str | None) -> None:
+        if media_type is None:
+            return
+        for name, _ in self.raw_headers:
+            if name == "content-type":
+                return
+        if media_type.startswith("text/") and "charset=" not in media_type:
+            media_type = f"{media_type}; charset={self.charset}"
+        self.raw_headers.append(("content-type", media_type))
+
+    @property
+    def headers(self) -> MutableHeaders:
+        """A mutable, case-insensitive view; changes write through to ``raw_headers``."""
+        return _wrap_headers(self.raw_headers, True)
+
+    @property
+    def media(self) -> str | None:
+        for name, value in self.raw_headers:
+            if name == "content-type":
+                return value
+        return None
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        *,
+        max_age: int | None = None,
+        expires: datetime | str | int | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: Literal["lax", "strict", "none"] | None = "lax",
+        partitioned: bool = False,
+    ) -> None:
+        """Add a ``Set-Cookie`` header. Values needing it are quoted by ``http.cookies``."""
+        cookie: http.cookies.BaseCookie[str] = http.cookies.SimpleCookie()
+        cookie[key] = value
+        morsel = cookie[key]
+        if max_age is not None:
+            morsel["max-age"] = max_age
+        if expires is not None:
+            if isinstance(expires, datetime):
+                expires = email.utils.format_datetime(expires, usegmt=True)
+            morsel["expires"] = expires
+        if path is not None:
+            morsel["path"] = path
+        if domain is not None:
+            morsel["domain"] = domain
+        if secure:
+            morsel["secure"] = True
+        if httponly:
+            morsel["httponly"] = True
+        if samesite is not None:
+            if samesite.lower() not in ("strict", "lax", "none"):
+                raise ValueError("samesite must be 'strict', 'lax' or 'none'")
+            morsel["samesite"] = samesite
+        header = cookie.output(header="").strip()
+        if partitioned:
+            header += "; Partitioned"
+        self.raw_headers.append(("set-cookie", header))
+
+    def delete_cookie(
+        self,
+        key: str,
+        *,
+        path: str = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: Literal["lax", "strict", "none"] | None = "lax",
+    ) -> None:
+        """Expire a cookie now; ``path`` and ``domain`` must match the ones it was set with."""
+        self.set_cookie(
+            key,
+            max_age=0,
+            expires=0,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.status_code}>"
+
+
+class JSONResponse(Response):
+    """JSON through orjson. ``content`` is anything ``json_dumps`` accepts."""
+
+    media_type = "application/json"
+
+    def __init__(
+        self,
+        content: Any = None,
+        status_code: int = 200,
+        headers: HeadersInput = None,
+        media_type: str | None = None,
+    ) -> None:
+        # The common case (no extra headers) skips the generic path entirely.
+        if headers is None and media_type is None:
+            self.status_code = status_code
+            self.body = json_dumps(content)
+            self.raw_headers = [("content-type", "application/json")]
+        else:
+            super().__init__(content, status_code, headers, media_type)
+
+    def render(self, content: Any) -> bytes:
+        return json_dumps(content)
+
+
+class PlainTextResponse(Response):
+    media_type = "text/plain"
+
+
+class HTMLResponse(Response):
+    media_type = "text/html"
+
+
+class RedirectResponse(Response):
+    """Redirect to ``url``. Unsafe characters are percent-encoded, so a URL taken from user
+    input cannot smuggle a CR/LF into the ``Location`` header."""
+
+    def __init__(self, url: str, status_code: int = 307, headers: HeadersInput = None) -> None:
+        super().__init__(None, status_code, headers)
+        self.raw_headers.append(("location", quote(str(url), safe=":/%#?=@[]!$&'()*+,;~")))
+
+
+class StreamingResponse(Response):
+    """A body produced while it is sent, from a sync or async iterable of ``bytes``/``str``.
+
+    Sync iterables are advanced in the thread pool so they cannot block the event loop. If
+    the client goes away the iterable is closed (``aclose``/``close``) and iteration stops.
+    """
+
+    def __init__(
+        self,
+        content: Iterable[bytes | str] | AsyncIterable[bytes | str],
+        status_code: int = 200,
+        headers: HeadersInput = None,
+        media_type: str | None = None,
+    ) -> None:
+        if not isinstance(content, Iterable | AsyncIterable) or isinstance(content, bytes | str):
+            raise TypeError(
+                "StreamingResponse needs an iterable or async iterable of chunks; "
+                "for a body already in memory use Response"
+            )
+        self.body_iterator = content
+        super().__init__(None, status_code, headers, media_type)
+
+    async def iter_chunks(self) -> AsyncIterator[bytes]:
+        """The body as non-empty ``bytes`` chunks, whatever the iterable yields.
+
+        Closing this generator early (the client left) also closes the body iterable, so its
+        ``finally`` blocks run now rather than at garbage collection.
+        """
+        iterator = self.body_iterator
+        source: AsyncIterable[Any] = (
+            iterator if isinstance(iterator, AsyncIterable) else iterate_in_threadpool(iterator)
+        )
+        exhausted = False
+        try:
+            async for chunk in source:
+                if isinstance(chunk, str):
+                    chunk = chunk.encode(self.charset)
+                elif isinstance(chunk, bytearray | memoryview):
+                    chunk = bytes(chunk)
+                elif not isinstance(chunk, bytes):
+                    raise TypeError(
+                        f"StreamingResponse chunks must be bytes or str, got {type(chunk).__name__}"
+                    )
+                if chunk:
+                    yield chunk
+            exhausted = True
+        finally:
+            if not exhausted:
+                await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the body iterable (runs its ``finally``) when sending stops early."""
+        iterator = self.body_iterator
+        close = getattr(iterator, "aclose", None)
+        if close is not None:
+            await close()
+            return
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            await run_in_threadpool(close)
+
+
+@dataclass(slots=True)
+class FilePlan:
+    """What a ``FileResponse`` resolves to for one request: the adapter only executes it."""
+
+    status_code: int
+    raw_headers: list[tuple[str, str]]
+    path: str | None  # None: no body (HEAD, 304, 416)
+    start: int = 0
+    end: int | None = None  # exclusive; None: to the end of the file
+    size: int = 0
+
+
+class FileResponse(Response):
+    """Send a file from disk, with ``ETag``, ``Last-Modified``, conditional GETs and ``Range``.
+
+    One byte range is honoured (``bytes=0-99``, ``bytes=100-``, ``bytes=-100``); a request
+    for several ranges gets the whole file with 200, which RFC 9110 allows. The file is
+    checked when the response is sent, not when it is created.
+    """
+
+    chunk_size = 64 * 1024
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        status_code: int = 200,
+        headers: HeadersInput = None,
+        media_type: str | None = None,
+        filename: str | None = None,
+        content_disposition_type: str = "attachment",
+    ) -> None:
+        self.path = os.fspath(path)
+        self.filename = filename
+        if media_type is None:
+            guess_from = filename or self.path
+            media_type = mimetypes.guess_type(guess_from)[0] or "application/octet-stream"
+        super().__init__(None, status_code, headers, media_type)
+        if filename is not None:
+            self.raw_headers.append(
+                ("content-disposition", _content_disposition(content_disposition_type, filename))
+            )
+
+    def plan(self, request: Request) -> FilePlan:
+        """Decide status, headers and byte range for ``request`` (raises ``OSError``)."""
+        st = os.stat(self.path)
+        if not stat.S_ISREG(st.st_mode):
+            raise IsADirectoryError(f"{self.path} is not a regular file")
+        size = st.st_size
+        etag = (
+            '"'
+            + hashlib.md5(f"{st.st_mtime_ns}-{size}".encode(), usedforsecurity=False).hexdigest()
+            + '"'
+        )
+        last_modified = email.utils.formatdate(st.st_mtime, usegmt=True)
+        headers = list(self.raw_headers)
+        headers.append(("etag", etag))
+        headers.append(("last-modified", last_modified))
+        headers.append(("accept-ranges", "bytes"))
+        request_headers = request.headers
+
+        if self.status_code == 200 and _not_modified(request_headers, etag, st.st_mtime):
+            keep = ("etag", "last-modified", "cache-control", "content-location", "expires", "vary")
+            return FilePlan(304, [h for h in headers if h[0] in keep], None)
+
+        status = self.status_code
+        start, end = 0, size
+        range_header = request_headers.get("range")
+        if (
+            range_header is not None
+            and status == 200
+            and request.method in ("GET", "HEAD")
+            and _if_range_ok(request_headers.get("if-range"), etag, last_modified)
+        ):
+            byte_range = _parse_range(range_header, size)
+            if byte_range == "unsatisfiable":
+                headers = [h for h in headers if h[0] != "content-type"]
+                headers.append(("content-range", f"bytes */{size}"))
+                return FilePlan(416, headers, None)
+            if byte_range is not None:
+                start, end = byte_range
+                status = 206
+                headers.append(("content-range", f"bytes {start}-{end - 1}/{size}"))
+        headers.append(("content-length", str(end - start)))
+        return FilePlan(status, headers, self.path, start, end, size)
+
+
+def _content_disposition(kind: str, filename: str) -> str:
+    quoted = quote(filename, safe="")
+    if quoted == filename:
+        return f'{kind}; filename="{filename}"'
+    ascii_name = "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in filename)
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=utf-8''{quoted}"
+
+
+def _not_modified(headers: Any, etag: str, mtime: float) -> bool:
+    if_none_match = headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+        return "*" in tags or etag in tags
+    if_modified_since = headers.get("if-modified-since")
+    if if_modified_since is not None:
+        try:
+            since = email.utils.parsedate_to_datetime(if_modified_since).timestamp()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return False
+        return int(mtime) <= since
+    return False
+
+
+def _if_range_ok(if_range: str | None, etag: str, last_modified: str) -> bool:
+    return if_range is None or if_range.strip() in (etag, last_modified)
+
+
+def _parse_range(header: str, size: int) -> tuple[int, int] | Literal["unsatisfiable"] | None:
+    """One ``bytes=`` range as ``(start, end_exclusive)``; ``None`` means send everything."""
+    unit, _, spec = header.partition("=")
+    if unit.strip().lower() != "bytes" or "," in spec:
+        return None
+    first, dash, last = spec.strip().partition("-")
+    if not dash or not (first or last):
+        return None
+    if (first and not (first.isdigit() and first.isascii())) or (
+        last and not (last.isdigit() and last.isascii())
+    ):
+        return None
+    if not first:  # suffix: the last N bytes
+        length = int(last)
+        if length == 0:
+            return "unsatisfiable"
+        return max(size - length, 0), size
+    start = int(first)
+    if start >= size:
+        return "unsatisfiable"
+    end = min(int(last) + 1, size) if last else size
+    if end <= start:
+        return None
+    return start, end

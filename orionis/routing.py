@@ -1,0 +1,414 @@
+"""Routes, routers, and the route table built from them once before serving.
+
+Paths use ``{name}`` / ``{name:conv}`` or Flask's ``<name>`` / ``<conv:name>``; converters are
+``str`` (one non-empty segment, the default), ``int`` (digits), ``float`` (digits with an
+optional fraction), ``uuid`` and ``path`` (the rest of the path, ``/`` included; last only).
+A parameter spans a whole segment. Matching rules (static before parameters, registration
+order among parameters) live in ``orionis._hot.matcher``.
+
+Routers only record what was registered. The application compiles the whole tree into a
+``RouteTable`` (matcher, handler plans, middleware chains) the first time it is needed and
+again after any change, so routes added to a router after ``include_router`` still count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from orionis import _hot
+from orionis.exceptions import HTTPException
+from orionis.handlers import Endpoint, Handler, to_response
+from orionis.middleware.base import build_chain, instantiate
+from orionis.responses import Response
+
+if TYPE_CHECKING:
+    from orionis.foundation.application import Application
+    from orionis.requests import Request
+
+__all__ = ["NoMatchFound", "Route", "RouteTable", "Router"]
+
+_matcher = _hot.matcher
+KINDS = _matcher.CONVERTERS
+_KIND_NAMES = {kind: name for name, kind in KINDS.items()}
+
+_BRACES = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z_]+))?\}$")
+_ANGLES = re.compile(r"^<(?:([A-Za-z_]+):)?([A-Za-z_][A-Za-z0-9_]*)>$")
+
+HTTP_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
+
+
+class _Inherit:
+    def __repr__(self) -> str:
+        return "INHERIT"
+
+
+INHERIT: Any = _Inherit()
+"""Default for per-route settings: use the application's value."""
+
+Segment = str | tuple[str, int]
+
+
+class NoMatchFound(LookupError):
+    """``url_path_for`` got an unknown route name or parameters that do not fit it."""
+
+
+def parse_path(path: str) -> list[Segment]:
+    """Split a path template into literal strings and ``(name, kind)`` parameters."""
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise ValueError(f"route path {path!r} must be a string starting with '/'")
+    segments: list[Segment] = []
+    seen: set[str] = set()
+    for part in path[1:].split("/"):
+        match = _BRACES.match(part)
+        if match:
+            name, conv = match.group(1), match.group(2) or "str"
+        else:
+            match = _ANGLES.match(part)
+            if match:
+                conv, name = match.group(1) or "str", match.group(2)
+        if match is None:
+            if any(c in part for c in "{}<>"):
+                raise ValueError(
+                    f"route path {path!r}: segment {part!r} mixes text and a parameter; "
+                    "a parameter must be a whole segment like {name} or {name:int}"
+                )
+            segments.append(part)
+            continue
+        if conv not in KINDS:
+            raise ValueError(
+                f"route path {path!r}: unknown converter {conv!r}; use one of {', '.join(KINDS)}"
+            )
+        if name in seen:
+            raise ValueError(f"route path {path!r}: parameter {name!r} appears twice")
+        seen.add(name)
+        segments.append((name, KINDS[conv]))
+    for i, segment in enumerate(segments):
+        if isinstance(segment, tuple) and segment[1] == _matcher.PATH and i != len(segments) - 1:
+            raise ValueError(f"route path {path!r}: a path parameter must be the last segment")
+    return segments
+
+
+def _format_param(name: str, kind: int, value: Any) -> str:
+    text = str(value)
+    if kind == _matcher.PATH:
+        text = quote(text, safe="/")
+        if text.startswith("/"):
+            raise NoMatchFound(f"path parameter {name!r} must not start with '/'")
+        return text
+    if kind == _matcher.STR:
+        if not text:
+            raise NoMatchFound(f"parameter {name!r} must not be empty")
+        return quote(text, safe="")
+    checker = _matcher.Matcher()
+    checker.add([("v", kind)], {"GET": True})
+    if checker.match("/" + text, "GET") is None:
+        raise NoMatchFound(f"{value!r} is not a valid {_KIND_NAMES[kind]} for parameter {name!r}")
+    return text
+
+
+def _check_prefix(prefix: str) -> str:
+    if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+        raise ValueError(f"router prefix {prefix!r} must start with '/' and not end with '/'")
+    return prefix
+
+
+class Route:
+    """One path and set of methods bound to an endpoint, as registered."""
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Endpoint,
+        *,
+        methods: Sequence[str] | None = None,
+        name: str | None = None,
+        middleware: Sequence[Any] | None = None,
+        max_body_size: int | None = INHERIT,
+        tags: Sequence[str] | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        self.path = path
+        self.segments = parse_path(path)
+        methods = ["GET"] if methods is None else list(methods)
+        if isinstance(methods, str) or not methods:
+            raise ValueError(f"route {path!r}: methods must be a non-empty list like ['GET']")
+        upper = [m.upper() for m in methods]
+        unknown = [m for m in upper if m not in HTTP_METHODS]
+        if unknown:
+            raise ValueError(f"route {path!r}: unknown HTTP method(s) {', '.join(unknown)}")
+        self.methods = tuple(dict.fromkeys(upper))
+        self.endpoint = endpoint
+        # Validate the endpoint's shape now; its parameters are planned when the full path
+        # (with router prefixes) is known.
+        probe = Handler(endpoint, frozenset(), plan=False)
+        self.name = name if name is not None else probe.name
+        self.explicit_name = name is not None
+        self.middleware = list(middleware or [])
+        if (
+            max_body_size is not INHERIT
+            and max_body_size is not None
+            and (not isinstance(max_body_size, int) or max_body_size < 0)
+        ):
+            raise ValueError(f"route {path!r}: max_body_size must be a non-negative int or None")
+        self.max_body_size = max_body_size
+        self.tags = list(tags or [])
+        self.include_in_schema = include_in_schema
+
+    def __repr__(self) -> str:
+        return f"Route({self.path!r}, methods={list(self.methods)}, name={self.name!r})"
+
+
+class Router:
+    """A group of routes with a shared prefix, middleware and tags.
+
+    ``api = Router(prefix="/api", middleware=[Auth], tags=["api"])``, then
+    ``app.include_router(api)``. Routers nest with ``include_router``.
+    """
+
+    def __init__(
+        self,
+        prefix: str = "",
+        *,
+        middleware: Sequence[Any] | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> None:
+        self.prefix = _check_prefix(prefix)
+        self.middleware = list(middleware or [])
+        self.tags = list(tags or [])
+        self.routes: list[Route] = []
+        self.includes: list[tuple[Router, str]] = []
+        self._listeners: list[Callable[[], None]] = []
+
+    # -- change notification ------------------------------------------------------------
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    def _contains(self, other: Router) -> bool:
+        return other is self or any(child._contains(other) for child, _ in self.includes)
+
+    # -- registration --------------------------------------------------------------------
+    def add_route(
+        self,
+        path: str,
+        endpoint: Endpoint,
+        *,
+        methods: Sequence[str] | None = None,
+        name: str | None = None,
+        middleware: Sequence[Any] | None = None,
+        max_body_size: int | None = INHERIT,
+        tags: Sequence[str] | None = None,
+        include_in_schema: bool = True,
+    ) -> Route:
+        route = Route(
+            path,
+            endpoint,
+            methods=methods,
+            name=name,
+            middleware=middleware,
+            max_body_size=max_body_size,
+            tags=tags,
+            include_in_schema=include_in_schema,
+        )
+        self.routes.append(route)
+        self._changed()
+        return route
+
+    def route(
+        self, path: str, endpoint: Endpoint | None = None, *, methods: Sequence[str], **options: Any
+    ) -> Any:
+        """Register ``endpoint``, or return a decorator that does (and returns the function)."""
+        if endpoint is not None:
+            self.add_route(path, endpoint, methods=methods, **options)
+            return endpoint
+
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_route(path, func, methods=methods, **options)
+            return func
+
+        return decorator
+
+    def get(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+        return self.route(path, endpoint, methods=["GET"], **options)
+
+    def post(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+        return self.route(path, endpoint, methods=["POST"], **options)
+
+    def put(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+        return self.route(path, endpoint, methods=["PUT"], **options)
+
+    def patch(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+        return self.route(path, endpoint, methods=["PATCH"], **options)
+
+    def delete(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+        return self.route(path, endpoint, methods=["DELETE"], **options)
+
+    def options(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+        return self.route(path, endpoint, methods=["OPTIONS"], **options)
+
+    def head(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+        return self.route(path, endpoint, methods=["HEAD"], **options)
+
+    def include_router(self, router: Router, *, prefix: str = "") -> None:
+        """Serve ``router``'s routes (now and later) under ``prefix`` + its own prefix."""
+        if not isinstance(router, Router):
+            raise TypeError(f"include_router() takes a Router, got {router!r}")
+        if router._contains(self):
+            raise ValueError("a router cannot include itself, directly or through another")
+        self.includes.append((router, _check_prefix(prefix)))
+        router._listeners.append(self._changed)
+        self._changed()
+
+    def walk(
+        self, prefix: str = "", middleware: Sequence[Any] = (), tags: Sequence[str] = ()
+    ) -> Iterator[tuple[Route, str, list[Any], list[str]]]:
+        """Every route with its full path, router middleware (outermost first) and tags."""
+        prefix = prefix + self.prefix
+        middleware = [*middleware, *self.middleware]
+        tags = [*tags, *self.tags]
+        for route in self.routes:
+            yield route, prefix + route.path, middleware, tags
+        for router, extra in self.includes:
+            yield from router.walk(prefix + extra, middleware, tags)
+
+
+@dataclass(slots=True)
+class _Entry:
+    """A route as served: what the matcher returns for a method."""
+
+    route: Route | None
+    path: str
+    call: Callable[[Request], Awaitable[Response]]
+    max_body_size: int | None
+
+
+class _Endpoint:
+    """The innermost layer: read the body if limited, call the handler, convert the result."""
+
+    __slots__ = ("app", "handler")
+
+    def __init__(self, app: Application, handler: Handler) -> None:
+        self.app = app
+        self.handler = handler
+
+    async def __call__(self, request: Request) -> Response:
+        try:
+            if request.max_body_size is not None and request.has_body():
+                await request.body()  # 413 / 400 here, before the handler can run
+            return to_response(await self.handler(request))
+        except Exception as exc:
+            response = await self.app.exception_response(request, exc)
+            if response is None:
+                raise
+            return response
+
+
+class _AutoOptions:
+    __slots__ = ("allow",)
+
+    def __init__(self, allow: str) -> None:
+        self.allow = allow
+
+    async def __call__(self, request: Request) -> Response:
+        return Response(status_code=204, headers=[("allow", self.allow)])
+
+
+class RouteTable:
+    """Everything routing needs per request, built once from a router tree."""
+
+    def __init__(self, app: Application, router: Router) -> None:
+        self.matcher = _matcher.Matcher()
+        self.names: dict[str, tuple[Route, list[Segment]]] = {}
+        self.entries: list[_Entry] = []
+        leaves: dict[tuple[Any, ...], dict[str, _Entry]] = {}
+        leaf_segments: dict[tuple[Any, ...], list[Segment]] = {}
+        leaf_router_mw: dict[tuple[Any, ...], list[Any]] = {}
+        instances: dict[int, Any] = {}
+
+        def build(spec: Any) -> Any:
+            # One instance per middleware object/class as listed on a router or route.
+            key = id(spec)
+            if key not in instances:
+                instances[key] = (spec, instantiate(spec))
+            return instances[key][1]
+
+        for route, full_path, router_mw, _tags in router.walk():
+            segments = parse_path(full_path)
+            params = frozenset(s[0] for s in segments if isinstance(s, tuple))
+            handler = Handler(route.endpoint, params)
+            mw = [build(m) for m in router_mw] + [instantiate(m) for m in route.middleware]
+            limit = app.max_body_size if route.max_body_size is INHERIT else route.max_body_size
+            entry = _Entry(route, full_path, build_chain(mw, _Endpoint(app, handler)), limit)
+            self.entries.append(entry)
+            key = tuple(s if isinstance(s, str) else s[1] for s in segments)
+            methods = leaves.setdefault(key, {})
+            leaf_segments.setdefault(key, segments)
+            leaf_router_mw.setdefault(key, [build(m) for m in router_mw])
+            for method in route.methods:
+                if method in methods:
+                    other = methods[method].route
+                    raise ValueError(
+                        f"{method} {full_path} is registered twice "
+                        f"({other.name if other else '?'} and {route.name})"
+                    )
+                methods[method] = entry
+            self._name(route, segments)
+
+        for key, methods in leaves.items():
+            if "GET" in methods and "HEAD" not in methods:
+                methods["HEAD"] = methods["GET"]
+            if "OPTIONS" not in methods:
+                allow = ", ".join(sorted({*methods, "OPTIONS"}))
+                call = build_chain(leaf_router_mw[key], _AutoOptions(allow))
+                methods["OPTIONS"] = _Entry(None, "", call, app.max_body_size)
+            self.matcher.add(leaf_segments[key], methods)
+
+    def _name(self, route: Route, segments: list[Segment]) -> None:
+        # Explicit names must be unique and beat implicit ones (function names), which may
+        # repeat: then the first registered wins, as in Starlette.
+        existing = self.names.get(route.name)
+        if existing is None or (route.explicit_name and not existing[0].explicit_name):
+            self.names[route.name] = (route, segments)
+        elif existing[0].explicit_name and route.explicit_name and existing[0] is not route:
+            raise ValueError(f"route name {route.name!r} is used twice")
+
+    def url_path_for(self, name: str, **params: Any) -> str:
+        try:
+            _route, segments = self.names[name]
+        except KeyError:
+            raise NoMatchFound(f"no route named {name!r}") from None
+        expected = {s[0] for s in segments if isinstance(s, tuple)}
+        if set(params) != expected:
+            raise NoMatchFound(
+                f"route {name!r} takes parameters {sorted(expected)}, got {sorted(params)}"
+            )
+        parts = [
+            s if isinstance(s, str) else _format_param(s[0], s[1], params[s[0]]) for s in segments
+        ]
+        return "/" + "/".join(parts)
+
+    async def dispatch(self, app: Application, request: Request) -> Response:
+        """Match the request and run the route's chain; 404/405 answers otherwise."""
+        found = self.matcher.match(request.path, request.method)
+        if found is None:
+            exc = HTTPException(404, f"No route matches {request.path}.")
+            return await app.error_response(request, exc)
+        entry, params = found
+        if entry is None:
+            allow = ", ".join(sorted(params))
+            exc = HTTPException(
+                405,
+                f"{request.method} is not allowed on {request.path}; allowed: {allow}.",
+                headers={"allow": allow},
+            )
+            return await app.error_response(request, exc)
+        request.path_params = params
+        request.route = entry.route
+        request.max_body_size = entry.max_body_size
+        return await entry.call(request)
