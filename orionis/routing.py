@@ -378,7 +378,7 @@ class RouteTable:
         elif existing[0].explicit_name and route.explicit_name and existing[0] is not route:
             raise ValueError(f"route name {route.name!r} is used twice")
 
-    def url_path_for(self, name: str, **params: Any) -> str:
+    def url_path_for(self, name: str, /, **params: Any) -> str:
         try:
             _route, segments = self.names[name]
         except KeyError:

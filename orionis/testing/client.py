@@ -145,7 +145,8 @@ class _Transport(httpx.BaseTransport):
                 _, status, headers = event
                 return httpx.Response(
                     status,
-                    headers=headers,
+                    # as on the wire: header bytes are Latin-1
+                    headers=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
                     stream=_BodyStream(self, ex, future),
                     request=request,
                 )

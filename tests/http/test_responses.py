@@ -1,0 +1,284 @@
+"""Response classes as a client receives them, under both interfaces.
+
+File responses are checked with both ASGI server flavours: Granian offers
+``http.response.pathsend`` and uvicorn does not, so both sending paths run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import os
+import pathlib
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from orionis import (
+    Application,
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Request,
+    Response,
+    StreamingResponse,
+)
+from orionis.testing import TestClient
+
+CONTENT = bytes(range(256)) * 400  # 102,400 bytes
+
+
+@pytest.fixture(params=["granian", "uvicorn"])
+def flavor(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def data_file(tmp_path: pathlib.Path) -> pathlib.Path:
+    path = tmp_path / "data.bin"
+    path.write_bytes(CONTENT)
+    return path
+
+
+def test_simple_response_classes(interface: str) -> None:
+    app = Application()
+    app.get("/json", lambda: JSONResponse({"k": "v"}, status_code=201))
+    app.get("/text", lambda: PlainTextResponse("t"))
+    app.get("/html", lambda: HTMLResponse("<p>h</p>"))
+    app.get("/empty", lambda: Response())
+    app.get("/media", lambda: Response("x", media_type="application/x-thing"))
+    with TestClient(app, interface) as client:
+        r = client.get("/json")
+        assert (r.status_code, r.json(), r.headers["content-type"]) == (
+            201,
+            {"k": "v"},
+            "application/json",
+        )
+        assert client.get("/text").headers["content-type"] == "text/plain; charset=utf-8"
+        assert client.get("/html").headers["content-type"] == "text/html; charset=utf-8"
+        r = client.get("/empty")
+        assert (r.content, r.headers["content-length"]) == (b"", "0")
+        assert "content-type" not in r.headers
+        assert client.get("/media").headers["content-type"] == "application/x-thing"
+
+
+def test_redirects_encode_unsafe_characters(interface: str) -> None:
+    app = Application()
+    app.get("/go", lambda: RedirectResponse("/target?x=1"))
+    app.get("/perm", lambda: RedirectResponse("https://example.com/a b", status_code=301))
+    app.get("/inject", lambda: RedirectResponse("/x\r\nset-cookie: evil=1"))
+    with TestClient(app, interface, follow_redirects=False) as client:
+        r = client.get("/go")
+        assert (r.status_code, r.headers["location"]) == (307, "/target?x=1")
+        assert client.get("/perm").headers["location"] == "https://example.com/a%20b"
+        r = client.get("/inject")
+        assert r.headers["location"] == "/x%0D%0Aset-cookie:%20evil=1"
+        assert "set-cookie" not in r.headers
+
+
+def test_set_and_delete_cookies(interface: str) -> None:
+    app = Application()
+
+    @app.get("/whoami")
+    async def whoami(request: Request) -> dict:
+        return request.cookies
+
+    @app.get("/login")
+    async def login() -> Response:
+        response = PlainTextResponse("in")
+        response.set_cookie("sid", "a b;c", max_age=60, httponly=True, secure=True)
+        response.set_cookie("theme", "dark", samesite="strict", path="/app", partitioned=True)
+        response.delete_cookie("old")
+        return response
+
+    with TestClient(app, interface) as client:
+        cookies = client.get("/login").headers.get_list("set-cookie")
+        # What a browser sends back parses to the original value.
+        sent_back = client.get("/whoami", headers={"cookie": 'sid="a b\\073c"; theme=dark'})
+    assert sent_back.json() == {"sid": "a b;c", "theme": "dark"}
+    assert cookies[0] == 'sid="a b\\073c"; HttpOnly; Max-Age=60; Path=/; SameSite=lax; Secure'
+    assert cookies[1] == "theme=dark; Path=/app; SameSite=strict; Partitioned"
+    assert cookies[2].startswith('old=""; expires=') and "Max-Age=0" in cookies[2]
+    with pytest.raises(ValueError, match="samesite"):
+        Response().set_cookie("a", "b", samesite="sideways")  # type: ignore[arg-type]
+
+
+def test_streaming_from_async_and_sync_iterables(interface: str) -> None:
+    app = Application()
+    threads: list[str] = []
+
+    async def agen() -> Any:
+        for i in range(3):
+            await asyncio.sleep(0)
+            yield f"a{i},"
+        yield b""  # empty chunks are skipped
+
+    def sgen() -> Iterator[bytes]:
+        threads.append(threading.current_thread().name)
+        yield b"s0,"
+        yield bytearray(b"s1")
+
+    app.get("/async", lambda: StreamingResponse(agen(), media_type="text/csv"))
+    app.get("/sync", lambda: StreamingResponse(sgen()))
+    app.get("/list", lambda: StreamingResponse([b"l0", "l1"], headers={"content-length": "4"}))
+    with TestClient(app, interface) as client:
+        r = client.get("/async")
+        assert r.text == "a0,a1,a2,"
+        assert r.headers["content-type"] == "text/csv; charset=utf-8"
+        assert "content-length" not in r.headers
+        assert client.get("/sync").text == "s0,s1"
+        r = client.get("/list")
+        assert (r.text, r.headers["content-length"]) == ("l0l1", "4")
+    assert threads and threads[0] != "orionis-testclient"  # sync iterables run off the loop
+
+
+def test_head_and_204_on_a_stream_close_the_iterable_unread(interface: str) -> None:
+    app = Application()
+    events: list[str] = []
+
+    async def gen() -> Any:
+        try:
+            events.append("started")
+            yield b"body"
+        finally:
+            events.append("closed")
+
+    app.get("/s", lambda: StreamingResponse(gen()))
+    app.get("/n", lambda: StreamingResponse(gen(), status_code=204))
+    with TestClient(app, interface) as client:
+        r = client.head("/s")
+        assert (r.status_code, r.content) == (200, b"")
+        assert client.get("/n").content == b""
+    assert "started" not in events
+
+
+def test_client_disconnect_stops_and_closes_the_stream(interface: str) -> None:
+    app = Application()
+    produced: list[int] = []
+    closed = threading.Event()
+
+    async def endless() -> Any:
+        try:
+            i = 0
+            while i < 100_000:  # bounded, but far more than the client reads
+                produced.append(i)
+                yield f"event {i}\n"
+                i += 1
+                await asyncio.sleep(0.001)
+        finally:
+            closed.set()
+
+    app.get("/events", lambda: StreamingResponse(endless()))
+    with TestClient(app, interface) as client, client.stream("GET", "/events") as r:
+        lines = r.iter_lines()
+        assert next(lines) == "event 0"
+        assert next(lines) == "event 1"
+    assert closed.wait(5)
+    assert len(produced) < 1000
+
+
+def test_stream_chunk_of_wrong_type_is_an_error(interface: str) -> None:
+    app = Application()
+    app.get("/bad", lambda: StreamingResponse([b"ok", 42]))
+    with TestClient(app, interface) as client, pytest.raises(TypeError, match="bytes or str"):
+        client.get("/bad")
+    with pytest.raises(TypeError, match="iterable"):
+        StreamingResponse(b"not an iterable of chunks")
+
+
+def test_file_whole_and_metadata(interface: str, flavor: str, data_file: pathlib.Path) -> None:
+    app = Application()
+    app.get("/f", lambda: FileResponse(data_file))
+    app.get("/named", lambda: FileResponse(data_file, filename="résumé v1.pdf"))
+    with TestClient(app, interface, server=flavor) as client:
+        r = client.get("/f")
+        assert r.content == CONTENT
+        assert r.headers["content-length"] == str(len(CONTENT))
+        assert r.headers["content-type"] == "application/octet-stream"
+        assert r.headers["accept-ranges"] == "bytes"
+        assert r.headers["etag"].startswith('"')
+        mtime = os.stat(data_file).st_mtime
+        assert r.headers["last-modified"] == email.utils.formatdate(mtime, usegmt=True)
+        r = client.get("/named")
+        assert r.headers["content-type"] == "application/pdf"
+        assert r.headers["content-disposition"] == (
+            "attachment; filename=\"r_sum_ v1.pdf\"; filename*=utf-8''r%C3%A9sum%C3%A9%20v1.pdf"
+        )
+
+
+@pytest.mark.parametrize(
+    ("range_header", "status", "expected", "content_range"),
+    [
+        ("bytes=0-99", 206, CONTENT[0:100], "bytes 0-99/102400"),
+        ("bytes=100-", 206, CONTENT[100:], "bytes 100-102399/102400"),
+        ("bytes=-10", 206, CONTENT[-10:], "bytes 102390-102399/102400"),
+        ("bytes=102000-999999", 206, CONTENT[102000:], "bytes 102000-102399/102400"),
+        ("bytes=0-0", 206, CONTENT[0:1], "bytes 0-0/102400"),
+        ("bytes=0-1,5-6", 200, CONTENT, None),  # several ranges: whole file
+        ("bytes=9-3", 200, CONTENT, None),  # invalid: ignored
+        ("lines=0-3", 200, CONTENT, None),  # unknown unit: ignored
+        ("bytes=x-3", 200, CONTENT, None),
+    ],
+)
+def test_file_ranges(
+    interface: str,
+    flavor: str,
+    data_file: pathlib.Path,
+    range_header: str,
+    status: int,
+    expected: bytes,
+    content_range: str | None,
+) -> None:
+    app = Application()
+    app.get("/f", lambda: FileResponse(data_file))
+    with TestClient(app, interface, server=flavor) as client:
+        r = client.get("/f", headers={"range": range_header})
+    assert r.status_code == status
+    assert r.content == expected
+    assert r.headers["content-length"] == str(len(expected))
+    assert r.headers.get("content-range") == content_range
+
+
+def test_file_unsatisfiable_range_and_conditionals(interface: str, data_file: pathlib.Path) -> None:
+    app = Application()
+    app.get("/f", lambda: FileResponse(data_file))
+    with TestClient(app, interface) as client:
+        r = client.get("/f", headers={"range": "bytes=500000-"})
+        assert (r.status_code, r.headers["content-range"], r.content) == (
+            416,
+            "bytes */102400",
+            b"",
+        )
+        first = client.get("/f")
+        etag, modified = first.headers["etag"], first.headers["last-modified"]
+        r = client.get("/f", headers={"if-none-match": f'"other", {etag}'})
+        assert (r.status_code, r.content, r.headers["etag"]) == (304, b"", etag)
+        assert "content-length" not in r.headers
+        assert client.get("/f", headers={"if-none-match": "*"}).status_code == 304
+        assert client.get("/f", headers={"if-modified-since": modified}).status_code == 304
+        old = "Mon, 01 Jan 2001 00:00:00 GMT"
+        assert client.get("/f", headers={"if-modified-since": old}).status_code == 200
+        assert client.get("/f", headers={"if-modified-since": "garbage"}).status_code == 200
+        r = client.get("/f", headers={"range": "bytes=0-9", "if-range": etag})
+        assert r.status_code == 206
+        r = client.get("/f", headers={"range": "bytes=0-9", "if-range": '"stale"'})
+        assert (r.status_code, len(r.content)) == (200, len(CONTENT))
+
+
+def test_file_head_and_missing_file(interface: str, data_file: pathlib.Path) -> None:
+    app = Application()
+    app.get("/f", lambda: FileResponse(data_file))
+    app.get("/gone", lambda: FileResponse(data_file.with_name("nope.bin")))
+    app.get("/dir", lambda: FileResponse(data_file.parent))
+    with TestClient(app, interface) as client:
+        r = client.head("/f")
+        assert (r.status_code, r.content) == (200, b"")
+        assert r.headers["content-length"] == str(len(CONTENT))
+        r = client.get("/gone")
+        assert (r.status_code, r.headers["content-type"]) == (404, "application/problem+json")
+        assert "nope.bin" not in r.text
+        assert client.get("/dir").status_code == 500
