@@ -1,0 +1,95 @@
+"""Apps the live tests serve with real granian and uvicorn processes.
+
+Events go to the file named by ORIONIS_LIVE_LOG (one line each), so a test can see what ran
+inside the server: startup and shutdown callbacks, handler calls, stream cleanup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+from orionis import Application, Request, Response, StreamingResponse
+from orionis.foundation.enums.lifespan import Lifespan
+
+
+def record(event: str) -> None:
+    path = os.environ.get("ORIONIS_LIVE_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(event + "\n")
+
+
+app = Application(title="live")
+app.on(Lifespan.STARTUP, lambda: record("startup"))
+app.on(Lifespan.SHUTDOWN, lambda: record("shutdown"))
+
+
+@app.get("/health")
+async def health() -> str:
+    return "ok"
+
+
+@app.get("/info")
+async def info(request: Request) -> dict[str, Any]:
+    client = request.client
+    return {
+        "interface": request.interface,
+        "host": request.host,
+        "url": str(request.url),
+        "http_version": request.http_version,
+        "client_port_is_int": isinstance(client.port, int) if client else None,
+        "query": request.query_params.multi_items(),
+        "cookies": request.cookies,
+    }
+
+
+@app.get("/status/{code:int}")
+async def status(code: int) -> Response:
+    return Response(b"whatever", status_code=code)
+
+
+@app.get("/bad-header")
+async def bad_header() -> Response:
+    return Response(b"x", headers={"x-evil": "a\r\nx-injected: yes"})
+
+
+@app.post("/count")
+async def count(request: Request) -> dict[str, int]:
+    body = await request.body()
+    record(f"count:{len(body)}")
+    return {"received": len(body)}
+
+
+@app.get("/slow")
+async def slow() -> str:
+    record("slow:start")
+    await asyncio.sleep(1.5)
+    record("slow:end")
+    return "slow done"
+
+
+@app.get("/stream/{n:int}")
+async def stream(n: int) -> StreamingResponse:
+    async def chunks() -> Any:
+        try:
+            for i in range(n):
+                yield f"chunk {i}\n"
+                await asyncio.sleep(0.01)
+        finally:
+            record("stream:closed")
+
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
+failing_app = Application(title="failing")
+
+
+def _broken_startup() -> None:
+    raise RuntimeError("cannot reach the database")
+
+
+failing_app.on(Lifespan.STARTUP, _broken_startup)
+failing_app.on(Lifespan.SHUTDOWN, lambda: record("failing:shutdown"))
+failing_app.get("/health", lambda: "never served")
