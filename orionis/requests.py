@@ -178,17 +178,40 @@ class Request:
             return length > 0
         return "transfer-encoding" in self.headers
 
+    # An oversized body is read and thrown away up to this many bytes before the 413 goes
+    # out. Answering while the client is still uploading makes the server close a socket
+    # with unread data, and the TCP reset that follows can destroy the 413 on its way to the
+    # client; beyond this budget the client may see a reset instead of the answer.
+    DRAIN_LIMIT = 8 * 1024 * 1024
+
     def _too_large(self) -> HTTPException:
         return HTTPException(
             413,
             f"The request body is larger than this endpoint accepts ({self.max_body_size} bytes).",
         )
 
-    def _check_declared_length(self) -> int | None:
+    async def _reject_too_large(
+        self, chunks: AsyncIterator[bytes] | None, received: int
+    ) -> HTTPException:
+        """Drain what is left of an oversized body (within ``DRAIN_LIMIT``), then the 413."""
+        if chunks is None:
+            chunks = self._chunks()
+        try:
+            async for chunk in chunks:
+                received += len(chunk)
+                if received > self.DRAIN_LIMIT:
+                    break
+        except Exception:  # the client left or the body broke: the 413 stands
+            pass
+        return self._too_large()
+
+    async def _check_declared_length(self) -> int | None:
         length = self.content_length
         limit = self.max_body_size
         if length is not None and limit is not None and length > limit:
-            raise self._too_large()
+            if length > self.DRAIN_LIMIT:
+                raise self._too_large()
+            raise await self._reject_too_large(None, 0)
         return length
 
     async def body(self) -> bytes:
@@ -197,7 +220,7 @@ class Request:
         if body is None:
             if self._stream_consumed:
                 raise RuntimeError("the body was already consumed by request.stream()")
-            length = self._check_declared_length()
+            length = await self._check_declared_length()
             body = self._body = await self._read_body(length)
         return body
 
@@ -206,10 +229,11 @@ class Request:
         limit = self.max_body_size
         chunks: list[bytes] = []
         total = 0
-        async for chunk in self._chunks():
+        source = self._chunks()
+        async for chunk in source:
             total += len(chunk)
             if limit is not None and total > limit:
-                raise self._too_large()
+                raise await self._reject_too_large(source, total)
             chunks.append(chunk)
         if length is not None and total != length:
             raise ClientDisconnect()
@@ -224,13 +248,14 @@ class Request:
         if self._stream_consumed:
             raise RuntimeError("request.stream() can only be iterated once")
         self._stream_consumed = True
-        length = self._check_declared_length()
+        length = await self._check_declared_length()
         limit = self.max_body_size
         total = 0
-        async for chunk in self._chunks():
+        source = self._chunks()
+        async for chunk in source:
             total += len(chunk)
             if limit is not None and total > limit:
-                raise self._too_large()
+                raise await self._reject_too_large(source, total)
             if chunk:
                 yield chunk
         if length is not None and total != length:
