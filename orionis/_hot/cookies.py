@@ -29,7 +29,8 @@ def _unquote(value: str) -> str:
     i = 0
     while i < n:
         c = value[i]
-        if c == "\\" and i + 1 < n:
+        # As http.cookies: a backslash escapes any character except a newline.
+        if c == "\\" and i + 1 < n and value[i + 1] != "\n":
             if (
                 i + 3 < n
                 and "0" <= value[i + 1] <= "3"

@@ -28,6 +28,7 @@ PATH = 4
 CONVERTERS = {"str": STR, "int": INT, "float": FLOAT, "uuid": UUID, "path": PATH}
 
 _NO_MATCH = object()
+_INF = float("inf")
 _UUID = uuid.UUID
 
 
@@ -85,7 +86,10 @@ def _convert(kind: cython.int, seg: str) -> object:
                 return _NO_MATCH
         elif not (_digits(seg, 0, dot) and _digits(seg, dot + 1, n)):
             return _NO_MATCH
-        return float(seg)
+        number: cython.double = float(seg)
+        if number == _INF:  # too many digits for a double
+            return _NO_MATCH
+        return number
     if kind == UUID:
         if not _is_uuid(seg):
             return _NO_MATCH

@@ -158,12 +158,9 @@ def test_quoted_value_is_still_split_on_semicolon(cookies):
 
 
 def test_backslash_before_newline_kept_like_http_cookies(cookies):
-    """KNOWN BUG: ``http.cookies`` keeps a backslash that precedes a newline (its escape
-    pattern is ``[\\\\].`` and ``.`` does not match ``\\n``); the hot parser drops it.
-
-    Unreachable over HTTP (a header value cannot carry LF) but contrary to the documented
-    ``http.cookies`` rules.
-    """
+    """Like ``http.cookies``, a backslash before a newline is kept (its escape pattern is
+    ``[\\\\].`` and ``.`` does not match ``\\n``). Unreachable over HTTP, where a header
+    value cannot carry LF, but it is the documented rule."""
     value = '"a\\\nb"'
     assert http.cookies._unquote(value) == "a\\\nb"
     assert cookies.parse_cookie("k=" + value) == {"k": "a\\\nb"}

@@ -389,10 +389,12 @@ def test_float_matches_digits_with_optional_fraction(matcher, seg, value):
         "\u0661.\u0665",  # Arabic-Indic "1.5"
         "\uff11.\uff15",  # fullwidth "1.5"
         "1,5",
+        "9" * 400,  # would overflow to inf
+        "9" * 400 + ".5",
     ],
 )
 def test_float_refuses_other_forms(matcher, seg):
-    """No exponent, sign, missing side of the dot, specials or Unicode digits."""
+    """No exponent, sign, missing side of the dot, specials, Unicode digits or overflow."""
     assert _one(matcher, matcher.FLOAT).match("/v/" + seg, "GET") is None
 
 
