@@ -1,54 +1,87 @@
-"""Calling an endpoint: a plan computed once per route, and return-value conversion.
+"""Calling an endpoint: parameters from its signature, and its return value as a response.
 
-The signature is inspected when the route is registered, never per request. A parameter is
-filled by name from the path parameters, or with the request when it is annotated
-``Request`` (or unannotated and named ``request``); one with a default may be left out.
-Anything else is a registration-time ``TypeError`` that names the parameter.
+Everything is decided when the route table is built (see ``orionis.dependencies.Plan``).
+A handler that only needs typed path values and the request skips solving altogether.
+
+Return values: ``dict``/``list``/pydantic model/dataclass -> JSON (orjson); ``str`` ->
+``text/plain``; ``bytes`` -> ``application/octet-stream``; ``None`` -> 204 (or the route's
+``status_code`` with an empty body); a ``Response`` as is; ``(body, status)`` or
+``(body, status, headers)``. With a ``response_model`` (or a return annotation that contains a
+pydantic model, dataclass or TypedDict) the body is validated and filtered through it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import functools
 import inspect
 import typing
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
+
+import pydantic
+from pydantic import TypeAdapter
 
 from orionis.concurrency import run_in_threadpool
 from orionis.controllers import Controller
+from orionis.dependencies import ASYNC, Depends, Plan, RequestContext, call_kind
+from orionis.exceptions import RequestValidationError
 from orionis.requests import Request
 from orionis.responses import JSONResponse, PlainTextResponse, Response, json_dumps
 
-__all__ = ["Handler", "to_response"]
+__all__ = ["INFER", "Handler", "ResponseValidationError", "to_response"]
 
 Endpoint = Callable[..., Any] | tuple[type, str] | list[Any]
+Executor = Literal["thread", "process"]
 
 
-def _is_async(func: Callable[..., Any]) -> bool:
-    if inspect.iscoroutinefunction(func):
-        return True
-    call = getattr(func, "__call__", None)  # noqa: B004 - callable instances
-    return call is not None and inspect.iscoroutinefunction(call)
+class _Infer:
+    def __repr__(self) -> str:
+        return "INFER"
 
 
-def _type_hints(func: Callable[..., Any]) -> dict[str, Any]:
+INFER: Any = _Infer()
+"""Default ``response_model``: use the return annotation when it contains a model."""
+
+
+class ResponseValidationError(Exception):
+    """A handler returned data that does not fit its response model (a server bug: 500)."""
+
+
+def _contains_model(annotation: Any) -> bool:
+    if isinstance(annotation, type):
+        if issubclass(annotation, Response):
+            return False
+        return (
+            issubclass(annotation, pydantic.BaseModel)
+            or dataclasses.is_dataclass(annotation)
+            or typing.is_typeddict(annotation)
+        )
+    return any(_contains_model(arg) for arg in typing.get_args(annotation))
+
+
+def _return_annotation(func: Callable[..., Any]) -> Any:
     target = func if inspect.isfunction(func) or inspect.ismethod(func) else type(func).__call__
     try:
-        return typing.get_type_hints(target)
-    except Exception:  # unresolvable forward references: fall back to raw annotations
-        return dict(getattr(target, "__annotations__", {}))
-
-
-def _is_request_type(annotation: Any) -> bool:
-    return isinstance(annotation, type) and issubclass(annotation, Request)
+        return typing.get_type_hints(target, include_extras=True).get("return")
+    except Exception:
+        return None
 
 
 class Handler:
-    """One endpoint, ready to call with a request."""
-
-    __slots__ = ("_kwargs", "controller", "func", "is_async", "name")
+    """One endpoint, ready to call with a request. ``plan=False`` only checks its shape."""
 
     def __init__(
-        self, endpoint: Endpoint, path_params: frozenset[str], *, plan: bool = True
+        self,
+        endpoint: Endpoint,
+        path_params: Mapping[str, int],
+        *,
+        dependencies: Sequence[Depends] = (),
+        response_model: Any = INFER,
+        status_code: int | None = None,
+        executor: Executor = "thread",
+        plan: bool = True,
     ) -> None:
         self.controller: type | None = None
         if isinstance(endpoint, tuple | list):
@@ -61,11 +94,42 @@ class Handler:
                 f"got {endpoint!r}"
             )
         self.func = func
-        self.is_async = _is_async(func)
         self.name = getattr(func, "__name__", type(func).__name__)
-        # ``plan=False`` only validates the endpoint's shape (at registration, before the
-        # full path with router prefixes is known).
-        self._kwargs = self._plan(func, path_params) if plan else ()
+        self.status_code = status_code
+        if executor not in ("thread", "process"):
+            raise ValueError(f"{self.name}: executor must be 'thread' or 'process'")
+        self.executor = executor
+        self.is_async = call_kind(func) == ASYNC
+        if executor == "process":
+            self._check_process_target()
+        if not plan:
+            return
+        self.plan = Plan(
+            func,
+            path_params,
+            skip_first=self.controller is not None,
+            extra=list(dependencies),
+            owner=self.name,
+        )
+        self.init_plan: Plan | None = None
+        if self.controller is not None and self.controller.__init__ is not object.__init__:
+            self.init_plan = Plan(self.controller, path_params, owner=self.controller.__qualname__)
+        self.simple = self.plan.simple and (self.init_plan is None or self.init_plan.simple)
+        if executor == "process":
+            for item in self.plan.inputs:
+                if item.source in ("request", "background"):
+                    raise TypeError(
+                        f"{self.name}: executor='process' handlers cannot take {item.name!r} "
+                        f"({item.source} objects do not cross process boundaries)"
+                    )
+        self._simple_kwargs = tuple((i.name, i.source == "path") for i in self.plan.inputs)
+        model = _return_annotation(func) if response_model is INFER else response_model
+        if response_model is INFER and not _contains_model(model):
+            model = None
+        self.response_model = model
+        self.response_adapter: TypeAdapter[Any] | None = (
+            TypeAdapter(model) if model is not None else None
+        )
 
     def _controller_action(self, endpoint: tuple[type, str] | list[Any]) -> Callable[..., Any]:
         if (
@@ -82,71 +146,102 @@ class Handler:
         func = getattr(cls, method, None)
         if func is None or not callable(func) or method.startswith("_"):
             raise ValueError(f"{cls.__qualname__} has no public action {method!r}")
-        init = inspect.signature(cls.__init__)
-        required = [
-            p
-            for name, p in list(init.parameters.items())[1:]
-            if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-        ]
-        if required:
-            raise TypeError(
-                f"{cls.__qualname__} is created per request without arguments; "
-                f"its __init__ requires {', '.join(p.name for p in required)}"
-            )
         self.controller = cls
         return func
 
-    def _plan(
-        self, func: Callable[..., Any], path_params: frozenset[str]
-    ) -> tuple[tuple[str, bool], ...]:
-        """``(name, from_path)`` per parameter to fill; ``from_path=False`` is the request."""
-        signature = inspect.signature(func)
-        hints = _type_hints(func)
-        parameters = list(signature.parameters.values())
-        if self.controller is not None:
-            parameters = parameters[1:]  # self
-        plan: list[tuple[str, bool]] = []
-        for p in parameters:
-            if p.kind is p.VAR_KEYWORD:
-                plan.extend((name, True) for name in sorted(path_params))
-                continue
-            if p.kind is p.VAR_POSITIONAL:
-                continue
-            if p.kind is p.POSITIONAL_ONLY:
-                raise TypeError(
-                    f"{self.name}: positional-only parameter {p.name!r} cannot be filled"
-                )
-            annotation = hints.get(p.name, p.annotation)
-            if p.name in path_params:
-                plan.append((p.name, True))
-            elif _is_request_type(annotation) or (p.name == "request" and annotation is p.empty):
-                plan.append((p.name, False))
-            elif p.default is p.empty:
-                raise TypeError(
-                    f"{self.name}: cannot fill parameter {p.name!r}; it is not a path "
-                    f"parameter ({', '.join(sorted(path_params)) or 'none in this route'}) "
-                    f"and not annotated Request. Give it a default or add it to the path."
-                )
-        return tuple(plan)
-
-    async def __call__(self, request: Request) -> Any:
-        params = request.path_params
-        kwargs = {
-            name: (params[name] if from_path else request) for name, from_path in self._kwargs
-        }
+    def _check_process_target(self) -> None:
         func = self.func
-        if self.controller is not None:
-            instance = self.controller()
-            if self.is_async:
-                return await func(instance, **kwargs)
-            return await run_in_threadpool(func, instance, **kwargs)
+        if self.controller is not None or not inspect.isfunction(func) or self.is_async:
+            raise TypeError(
+                f"{self.name}: executor='process' needs a plain sync function defined at "
+                "module level (it is pickled to the process pool)"
+            )
+        if "<locals>" in func.__qualname__ or func.__name__ == "<lambda>":
+            raise TypeError(
+                f"{self.name}: executor='process' needs a module-level function, not a "
+                "lambda or nested function"
+            )
+
+    async def __call__(self, request: Request) -> Response:
+        if self.simple:
+            params = request.path_params
+            kwargs = {
+                name: (params[name] if from_path else request)
+                for name, from_path in self._simple_kwargs
+            }
+            instance = self.controller() if self.controller is not None else None
+        else:
+            context = request._context = RequestContext(request)
+            init_kwargs = await context.solve(self.init_plan) if self.init_plan else {}
+            solved = await context.solve(self.plan)
+            if context.errors:
+                raise RequestValidationError(context.errors)
+            kwargs = solved or {}
+            instance = self.controller(**(init_kwargs or {})) if self.controller else None
+        return self.render(await self._invoke(instance, kwargs, request))
+
+    async def _invoke(self, instance: Any, kwargs: dict[str, Any], request: Request) -> Any:
+        func = self.func
+        if instance is not None:
+            func = functools.partial(func, instance)
         if self.is_async:
             return await func(**kwargs)
+        if self.executor == "process":
+            pool = request.app.process_pool
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(pool, functools.partial(func, **kwargs))
         return await run_in_threadpool(func, **kwargs)
+
+    def render(self, result: Any) -> Response:
+        """The response for a handler's return value (see module docstring)."""
+        if isinstance(result, Response):
+            return result
+        adapter = self.response_adapter
+        if adapter is None and self.status_code is None:
+            return to_response(result)
+        status, headers = self.status_code, None
+        body = result
+        if type(result) is tuple:
+            body, status, headers = _unpack(result)
+            if isinstance(body, Response):
+                return to_response(result)
+        if adapter is not None and body is not None:
+            try:
+                content = adapter.dump_json(adapter.validate_python(body, from_attributes=True))
+            except pydantic.ValidationError as exc:
+                raise ResponseValidationError(
+                    f"{self.name} returned data that does not match its response model "
+                    f"{self.response_model!r}: {exc}"
+                ) from exc
+            response: Response = Response(content, media_type="application/json")
+        elif body is None:
+            response = Response(status_code=204)
+        else:
+            response = to_response(body)
+        if status is not None:
+            response.status_code = status
+        if headers:
+            _add_headers(response, headers)
+        return response
+
+
+def _unpack(value: tuple[Any, ...]) -> tuple[Any, Any, Any]:
+    if len(value) not in (2, 3) or isinstance(value[0], tuple):
+        raise TypeError(
+            "a handler may return (body, status) or (body, status, headers), "
+            f"got a tuple of {len(value)}"
+        )
+    return value[0], value[1], value[2] if len(value) == 3 else None
+
+
+def _add_headers(response: Response, headers: Any) -> None:
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    for name, value in items:
+        response.headers[name] = value
 
 
 def to_response(value: Any) -> Response:
-    """Turn what a handler returned into a ``Response`` (see CONTRACT.md, Handlers)."""
+    """Turn what a handler returned into a ``Response`` (no response model involved)."""
     cls = type(value)
     if cls is dict or cls is list:
         return JSONResponse(value)
@@ -159,36 +254,22 @@ def to_response(value: Any) -> Response:
     if cls is bytes:
         return Response(value, media_type="application/octet-stream")
     if cls is tuple:
-        return _from_tuple(value)
+        body, status, headers = _unpack(value)
+        response = Response(status_code=status) if body is None else to_response(body)
+        response.status_code = status
+        if headers:
+            _add_headers(response, headers)
+        return response
     if isinstance(value, Mapping | list) or hasattr(value, "model_dump"):
         return JSONResponse(value)
     if isinstance(value, str):
         return PlainTextResponse(str(value))
     if isinstance(value, bytes | bytearray | memoryview):
         return Response(bytes(value), media_type="application/octet-stream")
-    # dataclasses and other orjson-native values (tuple subclasses, ints...) as JSON, if they can
-    try:
+    try:  # dataclasses and other orjson-native values
         return Response(json_dumps(value), media_type="application/json")
     except TypeError:
         raise TypeError(
             f"handler returned {cls.__name__}, which Orionis cannot turn into a response; "
             "return a dict, list, str, bytes, None, a pydantic model or a Response"
         ) from None
-
-
-def _from_tuple(value: tuple[Any, ...]) -> Response:
-    if len(value) not in (2, 3) or isinstance(value[0], tuple):
-        raise TypeError(
-            "a handler may return (body, status) or (body, status, headers), "
-            f"got a tuple of {len(value)}"
-        )
-    response = to_response(value[0])
-    if value[0] is None and value[1] != 204:
-        response = Response(status_code=value[1])
-    response.status_code = value[1]
-    if len(value) == 3 and value[2]:
-        headers = value[2]
-        items = headers.items() if isinstance(headers, Mapping) else headers
-        for name, header_value in items:
-            response.headers[name] = header_value
-    return response

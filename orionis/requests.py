@@ -19,6 +19,7 @@ import orjson
 from orionis import _hot
 from orionis.datastructures import URL, Address, Headers, QueryParams, State
 from orionis.exceptions import ClientDisconnect, HTTPException, RequestValidationError
+from orionis.forms import FormData, parse_form
 
 if TYPE_CHECKING:
     from orionis.foundation.application import Application
@@ -50,7 +51,10 @@ class Request:
     __slots__ = (
         "_body",
         "_client",
+        "_context",
         "_cookies",
+        "_error",
+        "_form",
         "_headers",
         "_json",
         "_query_params",
@@ -82,6 +86,9 @@ class Request:
         self._stream_consumed = False
         self._client: Any = _UNSET
         self._server: Any = _UNSET
+        self._form: FormData | None = None
+        self._context: Any = None  # dependencies.RequestContext, when the handler needs one
+        self._error: BaseException | None = None  # what the handler raised, for cleanups
 
     # -- adapter hooks -------------------------------------------------------------------
     def _raw_headers(self) -> list[tuple[str, str]]:
@@ -272,6 +279,31 @@ class Request:
                     [{"loc": ["body"], "type": "json_invalid", "msg": f"Invalid JSON: {exc}"}]
                 ) from None
         return self._json
+
+    async def form(self) -> FormData:
+        """The body as form fields and ``UploadFile``s (urlencoded or multipart), parsed once.
+
+        Limits come from ``Application(form_limits=...)``; uploaded files are closed after the
+        response has been sent.
+        """
+        if self._form is None:
+            self._form = await parse_form(
+                self.headers.get("content-type"), self.stream(), self.app.form_limits
+            )
+        return self._form
+
+    @property
+    def has_finalizers(self) -> bool:
+        return self._context is not None or self._form is not None
+
+    async def finalize(self) -> None:
+        """After the response is sent: background tasks, dependency cleanup, upload files."""
+        try:
+            if self._context is not None:
+                await self._context.finish(self._error)
+        finally:
+            if self._form is not None:
+                await self._form.close()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.method} {self.path}>"

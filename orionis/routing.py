@@ -16,12 +16,15 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import quote
 
+from typing_extensions import Unpack
+
 from orionis import _hot
+from orionis.dependencies import Depends
 from orionis.exceptions import HTTPException
-from orionis.handlers import Endpoint, Handler, to_response
+from orionis.handlers import INFER, Endpoint, Executor, Handler
 from orionis.middleware.base import build_chain, instantiate
 from orionis.responses import Response
 
@@ -29,7 +32,7 @@ if TYPE_CHECKING:
     from orionis.foundation.application import Application
     from orionis.requests import Request
 
-__all__ = ["NoMatchFound", "Route", "RouteTable", "Router"]
+__all__ = ["NoMatchFound", "Route", "RouteOptions", "RouteTable", "Router"]
 
 _matcher = _hot.matcher
 KINDS = _matcher.CONVERTERS
@@ -118,6 +121,24 @@ def _check_prefix(prefix: str) -> str:
     return prefix
 
 
+class RouteOptions(TypedDict, total=False):
+    """Options every route registration accepts (``app.get(path, **options)`` and friends)."""
+
+    name: str | None
+    middleware: Sequence[Any] | None
+    dependencies: Sequence[Depends] | None
+    max_body_size: int | None
+    status_code: int | None
+    response_model: Any
+    executor: Executor
+    tags: Sequence[str] | None
+    summary: str | None
+    description: str | None
+    deprecated: bool
+    responses: dict[int | str, Any] | None
+    include_in_schema: bool
+
+
 class Route:
     """One path and set of methods bound to an endpoint, as registered."""
 
@@ -129,8 +150,16 @@ class Route:
         methods: Sequence[str] | None = None,
         name: str | None = None,
         middleware: Sequence[Any] | None = None,
+        dependencies: Sequence[Depends] | None = None,
         max_body_size: int | None = INHERIT,
+        status_code: int | None = None,
+        response_model: Any = INFER,
+        executor: Executor = "thread",
         tags: Sequence[str] | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        deprecated: bool = False,
+        responses: dict[int | str, Any] | None = None,
         include_in_schema: bool = True,
     ) -> None:
         self.path = path
@@ -146,10 +175,11 @@ class Route:
         self.endpoint = endpoint
         # Validate the endpoint's shape now; its parameters are planned when the full path
         # (with router prefixes) is known.
-        probe = Handler(endpoint, frozenset(), plan=False)
+        probe = Handler(endpoint, {}, executor=executor, plan=False)
         self.name = name if name is not None else probe.name
         self.explicit_name = name is not None
         self.middleware = list(middleware or [])
+        self.dependencies = _check_dependencies(dependencies, f"route {path!r}")
         if (
             max_body_size is not INHERIT
             and max_body_size is not None
@@ -157,11 +187,26 @@ class Route:
         ):
             raise ValueError(f"route {path!r}: max_body_size must be a non-negative int or None")
         self.max_body_size = max_body_size
+        self.status_code = status_code
+        self.response_model = response_model
+        self.executor = executor
         self.tags = list(tags or [])
+        self.summary = summary
+        self.description = description
+        self.deprecated = deprecated
+        self.responses = dict(responses or {})
         self.include_in_schema = include_in_schema
 
     def __repr__(self) -> str:
         return f"Route({self.path!r}, methods={list(self.methods)}, name={self.name!r})"
+
+
+def _check_dependencies(dependencies: Sequence[Depends] | None, owner: str) -> list[Depends]:
+    items = list(dependencies or [])
+    for item in items:
+        if not isinstance(item, Depends):
+            raise TypeError(f"{owner}: dependencies must be Depends(...) objects, got {item!r}")
+    return items
 
 
 class Router:
@@ -176,10 +221,12 @@ class Router:
         prefix: str = "",
         *,
         middleware: Sequence[Any] | None = None,
+        dependencies: Sequence[Depends] | None = None,
         tags: Sequence[str] | None = None,
     ) -> None:
         self.prefix = _check_prefix(prefix)
         self.middleware = list(middleware or [])
+        self.dependencies = _check_dependencies(dependencies, f"router {prefix!r}")
         self.tags = list(tags or [])
         self.routes: list[Route] = []
         self.includes: list[tuple[Router, str]] = []
@@ -200,28 +247,20 @@ class Router:
         endpoint: Endpoint,
         *,
         methods: Sequence[str] | None = None,
-        name: str | None = None,
-        middleware: Sequence[Any] | None = None,
-        max_body_size: int | None = INHERIT,
-        tags: Sequence[str] | None = None,
-        include_in_schema: bool = True,
+        **options: Unpack[RouteOptions],
     ) -> Route:
-        route = Route(
-            path,
-            endpoint,
-            methods=methods,
-            name=name,
-            middleware=middleware,
-            max_body_size=max_body_size,
-            tags=tags,
-            include_in_schema=include_in_schema,
-        )
+        route = Route(path, endpoint, methods=methods, **options)
         self.routes.append(route)
         self._changed()
         return route
 
     def route(
-        self, path: str, endpoint: Endpoint | None = None, *, methods: Sequence[str], **options: Any
+        self,
+        path: str,
+        endpoint: Endpoint | None = None,
+        *,
+        methods: Sequence[str],
+        **options: Unpack[RouteOptions],
     ) -> Any:
         """Register ``endpoint``, or return a decorator that does (and returns the function)."""
         if endpoint is not None:
@@ -234,25 +273,39 @@ class Router:
 
         return decorator
 
-    def get(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+    def get(
+        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
+    ) -> Any:
         return self.route(path, endpoint, methods=["GET"], **options)
 
-    def post(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+    def post(
+        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
+    ) -> Any:
         return self.route(path, endpoint, methods=["POST"], **options)
 
-    def put(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+    def put(
+        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
+    ) -> Any:
         return self.route(path, endpoint, methods=["PUT"], **options)
 
-    def patch(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+    def patch(
+        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
+    ) -> Any:
         return self.route(path, endpoint, methods=["PATCH"], **options)
 
-    def delete(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+    def delete(
+        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
+    ) -> Any:
         return self.route(path, endpoint, methods=["DELETE"], **options)
 
-    def options(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+    def options(
+        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
+    ) -> Any:
         return self.route(path, endpoint, methods=["OPTIONS"], **options)
 
-    def head(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+    def head(
+        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
+    ) -> Any:
         return self.route(path, endpoint, methods=["HEAD"], **options)
 
     def include_router(self, router: Router, *, prefix: str = "") -> None:
@@ -265,17 +318,29 @@ class Router:
         router._listeners.append(self._changed)
         self._changed()
 
-    def walk(
-        self, prefix: str = "", middleware: Sequence[Any] = (), tags: Sequence[str] = ()
-    ) -> Iterator[tuple[Route, str, list[Any], list[str]]]:
-        """Every route with its full path, router middleware (outermost first) and tags."""
-        prefix = prefix + self.prefix
-        middleware = [*middleware, *self.middleware]
-        tags = [*tags, *self.tags]
+    def walk(self, parent: Mount | None = None) -> Iterator[tuple[Route, Mount]]:
+        """Every route with what its routers add: prefix, middleware, dependencies, tags."""
+        mount = Mount(
+            (parent.prefix if parent else "") + self.prefix,
+            [*(parent.middleware if parent else []), *self.middleware],
+            [*(parent.dependencies if parent else []), *self.dependencies],
+            [*(parent.tags if parent else []), *self.tags],
+        )
         for route in self.routes:
-            yield route, prefix + route.path, middleware, tags
+            yield route, mount
         for router, extra in self.includes:
-            yield from router.walk(prefix + extra, middleware, tags)
+            inner = Mount(mount.prefix + extra, mount.middleware, mount.dependencies, mount.tags)
+            yield from router.walk(inner)
+
+
+@dataclass(slots=True)
+class Mount:
+    """What the routers around a route contribute (outermost first)."""
+
+    prefix: str
+    middleware: list[Any]
+    dependencies: list[Depends]
+    tags: list[str]
 
 
 @dataclass(slots=True)
@@ -286,6 +351,8 @@ class _Entry:
     path: str
     call: Callable[[Request], Awaitable[Response]]
     max_body_size: int | None
+    handler: Handler | None = None
+    tags: list[str] | None = None
 
 
 class _Endpoint:
@@ -301,8 +368,9 @@ class _Endpoint:
         try:
             if request.max_body_size is not None and request.has_body():
                 await request.body()  # 413 / 400 here, before the handler can run
-            return to_response(await self.handler(request))
+            return await self.handler(request)
         except Exception as exc:
+            request._error = exc  # thrown into generator dependencies at cleanup
             response = await self.app.exception_response(request, exc)
             if response is None:
                 raise
@@ -338,13 +406,31 @@ class RouteTable:
                 instances[key] = (spec, instantiate(spec))
             return instances[key][1]
 
-        for route, full_path, router_mw, _tags in router.walk():
+        self.uses_process_pool = False
+        for route, mount in router.walk():
+            full_path = mount.prefix + route.path
+            router_mw = mount.middleware
             segments = parse_path(full_path)
-            params = frozenset(s[0] for s in segments if isinstance(s, tuple))
-            handler = Handler(route.endpoint, params)
+            params = {s[0]: s[1] for s in segments if isinstance(s, tuple)}
+            handler = Handler(
+                route.endpoint,
+                params,
+                dependencies=[*mount.dependencies, *route.dependencies],
+                response_model=route.response_model,
+                status_code=route.status_code,
+                executor=route.executor,
+            )
+            self.uses_process_pool |= route.executor == "process"
             mw = [build(m) for m in router_mw] + [instantiate(m) for m in route.middleware]
             limit = app.max_body_size if route.max_body_size is INHERIT else route.max_body_size
-            entry = _Entry(route, full_path, build_chain(mw, _Endpoint(app, handler)), limit)
+            entry = _Entry(
+                route,
+                full_path,
+                build_chain(mw, _Endpoint(app, handler)),
+                limit,
+                handler,
+                [*mount.tags, *route.tags],
+            )
             self.entries.append(entry)
             key = tuple(s if isinstance(s, str) else s[1] for s in segments)
             methods = leaves.setdefault(key, {})

@@ -102,7 +102,11 @@ class ASGIAdapter:
         if kind == "http":
             request = ASGIRequest(self.app, scope, receive)
             response = await self.app.dispatch(request)
-            await self.send_response(request, response, scope, send)
+            try:
+                await self.send_response(request, response, scope, send)
+            finally:
+                if request.has_finalizers:
+                    await request.finalize()
         elif kind == "lifespan":
             await self.lifespan(receive, send)
         elif kind == "websocket":

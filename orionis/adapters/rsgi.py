@@ -158,6 +158,13 @@ class RSGIAdapter:
             return
         request = RSGIRequest(self.app, scope, protocol)
         response = await self.app.dispatch(request)
+        try:
+            await self._send(request, response, protocol)
+        finally:
+            if request.has_finalizers:
+                await request.finalize()
+
+    async def _send(self, request: Request, response: Response, protocol: Any) -> None:
         if isinstance(response, StreamingResponse):
             await self._send_stream(request, response, protocol)
         elif isinstance(response, FileResponse):

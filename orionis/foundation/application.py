@@ -14,21 +14,28 @@ friends for Granian) only forward to ``orionis.adapters``.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import traceback
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from typing_extensions import Unpack
+
 from orionis import _hot
+from orionis.concurrency import run_in_threadpool
 from orionis.datastructures import State
+from orionis.dependencies import Plan
 from orionis.exceptions import HTTPException, LifespanError, problem
+from orionis.forms import FormLimits
 from orionis.foundation.enums.lifespan import Lifespan
 from orionis.foundation.enums.runtimes import Runtime
 from orionis.foundation.lifespan import LifespanCallback, LifespanHooks
 from orionis.handlers import Endpoint, to_response
 from orionis.middleware.base import build_chain, instantiate
 from orionis.responses import FilePlan, FileResponse, Response, StreamingResponse
-from orionis.routing import INHERIT, Route, Router, RouteTable
+from orionis.routing import Route, RouteOptions, Router, RouteTable
 
 if TYPE_CHECKING:
     import asyncio
@@ -51,7 +58,8 @@ class Application:
 
     ``title`` and ``version`` describe the API. ``debug=True`` puts the exception and
     traceback in 500 answers (never in production). ``max_body_size`` caps request bodies in
-    bytes (``None``: no cap); routes can override it.
+    bytes (``None``: no cap); routes can override it. ``form_limits`` bounds form parsing.
+    ``process_workers`` sizes the pool for ``executor="process"`` routes (default: CPUs).
     """
 
     def __init__(
@@ -61,6 +69,8 @@ class Application:
         version: str = "0.1.0",
         debug: bool = False,
         max_body_size: int | None = 1_048_576,
+        form_limits: FormLimits | None = None,
+        process_workers: int | None = None,
     ) -> None:
         if max_body_size is not None and (not isinstance(max_body_size, int) or max_body_size < 0):
             raise ValueError("max_body_size must be a non-negative int (bytes) or None")
@@ -68,6 +78,11 @@ class Application:
         self.version = version
         self.debug = debug
         self.max_body_size = max_body_size
+        self.form_limits = form_limits or FormLimits()
+        self.process_workers = process_workers
+        self.process_pool: ProcessPoolExecutor | None = None
+        self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
+        self._override_plans: dict[tuple[Any, tuple[tuple[str, int], ...]], Plan] = {}
         self.state = State()
         self.router = Router()
         self.router._listeners.append(self._routes_changed)
@@ -105,7 +120,16 @@ class Application:
             except Exception as exc:
                 logger.error("the application cannot serve: %s", exc, exc_info=True)
                 raise LifespanError(f"invalid application setup: {exc}") from exc
-        await self._hooks.startup(self, runtime)
+            if self.routes_table.uses_process_pool and self.process_pool is None:
+                # spawn, not fork: the server process runs threads (Granian's runtime)
+                self.process_pool = ProcessPoolExecutor(
+                    self.process_workers, mp_context=multiprocessing.get_context("spawn")
+                )
+        try:
+            await self._hooks.startup(self, runtime)
+        except BaseException:
+            self._close_process_pool()
+            raise
         self._running = runtime
 
     async def shutdown(self, runtime: Runtime = Runtime.HTTP) -> list[BaseException]:
@@ -116,6 +140,13 @@ class Application:
             return await self._hooks.shutdown(self, runtime)
         finally:
             self._running = None
+            if self.process_pool is not None:
+                await run_in_threadpool(self._close_process_pool)
+
+    def _close_process_pool(self) -> None:
+        pool, self.process_pool = self.process_pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     @asynccontextmanager
     async def lifespan(self, runtime: Runtime = Runtime.CLI) -> AsyncIterator[Application]:
@@ -133,47 +164,53 @@ class Application:
         endpoint: Endpoint,
         *,
         methods: Sequence[str] | None = None,
-        name: str | None = None,
-        middleware: Sequence[Any] | None = None,
-        max_body_size: int | None = INHERIT,
-        tags: Sequence[str] | None = None,
-        include_in_schema: bool = True,
+        **options: Unpack[RouteOptions],
     ) -> Route:
-        return self.router.add_route(
-            path,
-            endpoint,
-            methods=methods,
-            name=name,
-            middleware=middleware,
-            max_body_size=max_body_size,
-            tags=tags,
-            include_in_schema=include_in_schema,
-        )
+        return self.router.add_route(path, endpoint, methods=methods, **options)
 
     def route(
-        self, path: str, endpoint: Endpoint | None = None, *, methods: Sequence[str], **options: Any
+        self,
+        path: str,
+        endpoint: Endpoint | None = None,
+        *,
+        methods: Sequence[str],
+        **options: Unpack[RouteOptions],
     ) -> Any:
         return self.router.route(path, endpoint, methods=methods, **options)
 
-    def get(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+    def get(
+        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
+    ) -> Any:
         return self.router.get(path, endpoint, **options)
 
-    def post(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+    def post(
+        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
+    ) -> Any:
         return self.router.post(path, endpoint, **options)
 
-    def put(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+    def put(
+        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
+    ) -> Any:
         return self.router.put(path, endpoint, **options)
 
-    def patch(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+    def patch(
+        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
+    ) -> Any:
         return self.router.patch(path, endpoint, **options)
 
-    def delete(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+    def delete(
+        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
+    ) -> Any:
         return self.router.delete(path, endpoint, **options)
 
-    def options(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+    def options(
+        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
+    ) -> Any:
         return self.router.options(path, endpoint, **options)
 
-    def head(self, path: str, endpoint: Endpoint | None = None, **options: Any) -> Any:
+    def head(
+        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
+    ) -> Any:
         return self.router.head(path, endpoint, **options)
 
     def include_router(self, router: Router, *, prefix: str = "") -> None:
@@ -192,6 +229,14 @@ class Application:
 
     def _routes_changed(self) -> None:
         self._table = None
+
+    def override_plan(self, call: Callable[..., Any], path_params: Mapping[str, int]) -> Plan:
+        """The plan for a dependency override (built once per override and route shape)."""
+        key = (call, tuple(sorted(path_params.items())))
+        plan = self._override_plans.get(key)
+        if plan is None:
+            plan = self._override_plans[key] = Plan(call, path_params)
+        return plan
 
     # -- middleware and errors -----------------------------------------------------------
     def add_middleware(self, middleware_class: type, **options: Any) -> None:

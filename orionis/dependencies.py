@@ -1,0 +1,612 @@
+"""Filling a callable's parameters from a request: plans built once, solved per request.
+
+A ``Plan`` is computed from a signature when the route table is built (never per request):
+for every parameter it records where the value comes from (path, query, header, cookie,
+body, form, file, the request itself, background tasks, or a ``Depends``) and the pydantic
+``TypeAdapter`` that checks it. Solving a plan for a request collects *every* validation
+error before anything is called, then raises one ``RequestValidationError`` (422).
+
+Dependencies (``Depends(fn)``) are plans too. They run before the parameters of the callable
+that needs them, at most once per request unless ``use_cache=False``. Generator dependencies
+are finished after the response has been sent, in reverse order; if the handler raised, the
+exception is thrown into them first, so ``except``/``finally`` around the ``yield`` can roll
+back. ``app.dependency_overrides[original] = replacement`` swaps a dependency (for tests).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import logging
+import types
+import typing
+import uuid
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Union
+
+import orjson
+import pydantic
+from pydantic import TypeAdapter
+from pydantic_core import PydanticUndefined
+
+from orionis.background import BackgroundTasks
+from orionis.concurrency import run_in_threadpool
+from orionis.forms import UploadFile
+from orionis.params import Body, File, Header, Param, Path, Query
+from orionis.requests import Request
+
+if TYPE_CHECKING:
+    from orionis.foundation.application import Application
+
+__all__ = ["Depends", "Input", "Plan", "RequestContext"]
+
+logger = logging.getLogger("orionis")
+
+_MISSING: Any = PydanticUndefined
+_REPORTED: Any = object()  # a value that was invalid and already has its error entry
+
+# How a callable is run.
+ASYNC, SYNC, ASYNC_GEN, SYNC_GEN = "async", "sync", "async_gen", "sync_gen"
+
+
+class Depends:
+    """``db: Annotated[DB, Depends(get_db)]``: the parameter is what ``get_db`` returns.
+
+    ``Depends()`` with no callable uses the annotated class itself. With ``use_cache=False``
+    the dependency runs each time it is needed in a request instead of once.
+    """
+
+    __slots__ = ("dependency", "use_cache")
+
+    def __init__(self, dependency: Callable[..., Any] | None = None, *, use_cache: bool = True):
+        if dependency is not None and not callable(dependency):
+            raise TypeError(f"Depends() takes a callable, got {dependency!r}")
+        self.dependency = dependency
+        self.use_cache = use_cache
+
+    def __repr__(self) -> str:
+        name = getattr(self.dependency, "__qualname__", repr(self.dependency))
+        return f"Depends({name})"
+
+
+def call_kind(call: Callable[..., Any]) -> str:
+    if inspect.isasyncgenfunction(call):
+        return ASYNC_GEN
+    if inspect.isgeneratorfunction(call):
+        return SYNC_GEN
+    if inspect.iscoroutinefunction(call):
+        return ASYNC
+    if not inspect.isclass(call) and not inspect.isfunction(call):
+        method = getattr(call, "__call__", None)  # noqa: B004 - callable instances
+        if method is not None and not inspect.isfunction(method) and not inspect.ismethod(method):
+            return SYNC
+        if method is not None:
+            return call_kind(method)
+    return SYNC
+
+
+# -- type inspection ---------------------------------------------------------------------
+def _unwrap_optional(annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin is Union or origin is types.UnionType:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return annotation
+
+
+def _is_sequence(annotation: Any) -> bool:
+    origin = typing.get_origin(_unwrap_optional(annotation))
+    return origin in (list, set, frozenset, tuple) or annotation in (list, set, tuple)
+
+
+def _is_body_type(annotation: Any) -> bool:
+    """Types that only make sense as a JSON body when no marker says otherwise."""
+    inner = _unwrap_optional(annotation)
+    origin = typing.get_origin(inner) or inner
+    if isinstance(origin, type):
+        if issubclass(origin, pydantic.BaseModel) or dataclasses.is_dataclass(origin):
+            return True
+        if issubclass(origin, dict | Mapping):
+            return True
+        if typing.is_typeddict(origin):
+            return True
+    if origin in (list, set, frozenset, tuple):
+        return any(_is_body_type(arg) for arg in typing.get_args(inner))
+    return False
+
+
+def _is_upload(annotation: Any) -> bool:
+    inner = _unwrap_optional(annotation)
+    if _is_sequence(inner):
+        args = typing.get_args(inner)
+        inner = args[0] if args else inner
+    return inner is UploadFile
+
+
+def _type_hints(call: Callable[..., Any]) -> dict[str, Any]:
+    """Annotations with string (postponed) ones evaluated; unresolvable ones stay strings."""
+    target: Any = call
+    if inspect.isclass(call):
+        target = call.__init__
+    elif not (inspect.isfunction(call) or inspect.ismethod(call)):
+        target = getattr(call, "__call__", call)  # noqa: B004
+    try:
+        return typing.get_type_hints(target, include_extras=True)
+    except Exception:  # one bad name must not hide the others: resolve one by one
+        pass
+    namespace = getattr(inspect.unwrap(target), "__globals__", {})
+    hints = {}
+    for name, value in getattr(target, "__annotations__", {}).items():
+        if isinstance(value, str):
+            try:
+                value = eval(value, dict(namespace))  # noqa: S307 - the function's own source
+            except Exception:
+                pass  # reported by Plan with the parameter's name
+        hints[name] = value
+    return hints
+
+
+def _split_annotated(annotation: Any) -> tuple[Any, list[Any]]:
+    if typing.get_origin(annotation) is Annotated:
+        base, *extras = typing.get_args(annotation)
+        return base, extras
+    return annotation, []
+
+
+# -- plans -------------------------------------------------------------------------------
+@dataclasses.dataclass(slots=True, eq=False)
+class Input:
+    """One parameter that is not a dependency."""
+
+    name: str  # the Python parameter name
+    source: str  # path query header cookie body form file request background
+    key: str  # where to look: query/cookie/form name, lower-case header name, body key
+    annotation: Any
+    adapter: TypeAdapter[Any] | None  # None: no check needed (plain str, Request...)
+    required: bool
+    default: Any
+    multi: bool  # collects repeated values (list[T])
+    marker: Param | None
+    embed: bool = False
+
+    def error(self, kind: str, msg: str, loc: tuple[Any, ...] = ()) -> dict[str, Any]:
+        """An error entry; ``loc`` starts with path/query/header/cookie/body (forms: body)."""
+        where: list[Any] = ["body" if self.source in ("form", "file") else self.source]
+        if self.source != "body" or self.embed:
+            where.append(self.key)
+        return {"loc": [*where, *loc], "type": kind, "msg": msg}
+
+
+@dataclasses.dataclass(slots=True, eq=False)
+class Dependency:
+    name: str | None  # parameter name, or None for route/router-level dependencies
+    call: Callable[..., Any]
+    use_cache: bool
+    plan: Plan
+
+
+_PATH_TYPES = {0: str, 1: int, 2: float, 3: uuid.UUID, 4: str}  # converter kind -> type
+
+
+class Plan:
+    """How to fill one callable's parameters; built once, solved per request."""
+
+    def __init__(
+        self,
+        call: Callable[..., Any],
+        path_params: Mapping[str, int],
+        *,
+        skip_first: bool = False,
+        extra: list[Depends] | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self.call = call
+        self.kind = call_kind(call)
+        self.owner = owner or getattr(call, "__qualname__", repr(call))
+        self.path_params = dict(path_params)
+        self.inputs: list[Input] = []
+        self.dependencies: list[Dependency] = [self._dependency(None, d) for d in (extra or [])]
+        self.var_keyword = False
+        hints = _type_hints(call)
+        target = call.__init__ if inspect.isclass(call) else call  # type: ignore[misc]
+        parameters = list(inspect.signature(target).parameters.values())
+        if skip_first or inspect.isclass(call):
+            parameters = parameters[1:]
+        for parameter in parameters:
+            self._add(parameter, hints.get(parameter.name, parameter.annotation))
+        self._check_body()
+
+    # -- building --------------------------------------------------------------------
+    def _dependency(self, name: str | None, marker: Depends, annotation: Any = None) -> Dependency:
+        call = marker.dependency
+        if call is None:
+            if not callable(annotation):
+                raise TypeError(
+                    f"{self.owner}: Depends() without a callable needs a class annotation"
+                )
+            call = annotation
+        return Dependency(name, call, marker.use_cache, Plan(call, self.path_params))
+
+    def _add(self, parameter: inspect.Parameter, annotation: Any) -> None:
+        name = parameter.name
+        if parameter.kind is parameter.VAR_POSITIONAL:
+            return
+        if parameter.kind is parameter.VAR_KEYWORD:
+            self.var_keyword = True
+            for path_name, kind in self.path_params.items():
+                if not any(i.name == path_name for i in self.inputs):
+                    self.inputs.append(
+                        self._input(path_name, _PATH_TYPES[kind], None, _MISSING, Path())
+                    )
+            return
+        if parameter.kind is parameter.POSITIONAL_ONLY:
+            raise TypeError(f"{self.owner}: positional-only parameter {name!r} cannot be filled")
+        if annotation is inspect.Parameter.empty:
+            annotation = Any
+        if isinstance(annotation, str):
+            raise TypeError(
+                f"{self.owner}: parameter {name!r} has the annotation {annotation!r}, which "
+                "cannot be resolved; define that type at module level (postponed annotations "
+                "cannot see local names)"
+            )
+        base, extras = _split_annotated(annotation)
+        default = parameter.default if parameter.default is not parameter.empty else _MISSING
+        marker: Param | Depends | None = None
+        for extra in extras:
+            if isinstance(extra, Param | Depends):
+                marker = extra
+        if isinstance(default, Param | Depends):  # FastAPI style: q: int = Query(1)
+            marker = default
+            default = default.default if isinstance(default, Param) else _MISSING
+        elif isinstance(marker, Param) and marker.default is not _MISSING and default is _MISSING:
+            default = marker.default
+        if isinstance(marker, Depends):
+            self.dependencies.append(self._dependency(name, marker, base))
+            return
+        if isinstance(base, type) and issubclass(base, Request):
+            self.inputs.append(self._special(name, "request", base))
+            return
+        if name == "request" and base is Any and marker is None:
+            self.inputs.append(self._special(name, "request", Request))
+            return
+        if isinstance(base, type) and issubclass(base, BackgroundTasks):
+            self.inputs.append(self._special(name, "background", base))
+            return
+        if marker is None:
+            if name in self.path_params:
+                marker = Path()
+            elif _is_upload(base):
+                marker = File()
+            elif _is_body_type(base):
+                marker = Body()
+            else:
+                marker = Query()
+        self.inputs.append(self._input(name, base, extras, default, marker))
+
+    @staticmethod
+    def _special(name: str, source: str, annotation: Any) -> Input:
+        return Input(name, source, name, annotation, None, True, _MISSING, False, None)
+
+    def _input(
+        self, name: str, base: Any, extras: list[Any] | None, default: Any, marker: Param
+    ) -> Input:
+        source = marker.source
+        if source == "path" and name not in self.path_params:
+            raise TypeError(
+                f"{self.owner}: {name!r} is marked Path() but the route path has no {{{name}}}"
+            )
+        if source != "path" and name in self.path_params:
+            raise TypeError(
+                f"{self.owner}: {name!r} is a path parameter "
+                f"but is marked {type(marker).__name__}()"
+            )
+        key = marker.alias or name
+        if isinstance(marker, Header):
+            if marker.alias is None and marker.convert_underscores:
+                key = name.replace("_", "-")
+            key = key.lower()
+        multi = source in ("query", "header", "form", "file") and _is_sequence(base)
+        if source in ("query", "header", "cookie", "path") and _is_body_type(base):
+            raise TypeError(
+                f"{self.owner}: parameter {name!r} of type {base!r} cannot come from the "
+                f"{source}; mark it Body() or use a scalar type"
+            )
+        extra_metadata = [e for e in (extras or []) if not isinstance(e, Param | Depends)]
+        adapter = self._adapter(base, marker, extra_metadata, source, name)
+        required = default is _MISSING
+        embed = isinstance(marker, Body) and marker.embed
+        return Input(name, source, key, base, adapter, required, default, multi, marker, embed)
+
+    def _adapter(
+        self, base: Any, marker: Param, metadata: list[Any], source: str, name: str
+    ) -> TypeAdapter[Any] | None:
+        field = marker.field_info()
+        if source == "path":
+            converted = _PATH_TYPES[self.path_params[name]]
+            if field is None and not metadata and (base is Any or base is converted):
+                return None  # the router's converter already produced this type
+        if source == "file" and _is_upload(base):
+            return None
+        if (base is str or base is Any) and field is None and not metadata:
+            return None
+        parts = [base, *metadata] + ([field] if field is not None else [])
+        annotated = Annotated[tuple(parts)] if len(parts) > 1 else base  # type: ignore[valid-type]
+        try:
+            return TypeAdapter(annotated)
+        except pydantic.PydanticSchemaGenerationError as exc:
+            raise TypeError(f"{self.owner}: parameter {name!r}: {exc}") from exc
+
+    def _check_body(self) -> None:
+        bodies = [i for i in self.inputs if i.source == "body"]
+        forms = [i for i in self.inputs if i.source in ("form", "file")]
+        if bodies and forms:
+            raise TypeError(f"{self.owner}: a handler cannot take both a JSON body and form fields")
+        if len(bodies) > 1:
+            for body in bodies:
+                body.embed = True  # several body parameters: {"a": ..., "b": ...}
+
+    # -- introspection (OpenAPI, tests) -------------------------------------------------
+    def all_inputs(self) -> list[Input]:
+        """Inputs of this plan and of every dependency below it (deduplicated)."""
+        seen: dict[tuple[str, str], Input] = {}
+        for dep in self.dependencies:
+            for item in dep.plan.all_inputs():
+                seen.setdefault((item.source, item.key), item)
+        for item in self.inputs:
+            seen.setdefault((item.source, item.key), item)
+        return list(seen.values())
+
+    def all_dependencies(self) -> list[Dependency]:
+        found: list[Dependency] = []
+        for dep in self.dependencies:
+            found.extend(dep.plan.all_dependencies())
+            found.append(dep)
+        return found
+
+    @property
+    def simple(self) -> bool:
+        """Only path values the router already typed, and the request: no solving needed."""
+        return not self.dependencies and all(
+            (i.source == "path" and i.adapter is None) or i.source == "request" for i in self.inputs
+        )
+
+
+# -- solving -----------------------------------------------------------------------------
+def _json_safe(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    return str(value)
+
+
+def _errors(item: Input, exc: pydantic.ValidationError) -> list[dict[str, Any]]:
+    out = []
+    for error in exc.errors(include_url=False, include_input=False):
+        entry = item.error(error["type"], error["msg"], tuple(error["loc"]))
+        ctx = error.get("ctx")
+        if ctx:
+            entry["ctx"] = _json_safe(ctx)
+        out.append(entry)
+    return out
+
+
+def _is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+class RequestContext:
+    """Per-request state for solving: cache, cleanups, background tasks, parsed bodies."""
+
+    __slots__ = ("app", "background", "cache", "errors", "exits", "form", "json", "request")
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.app: Application = request.app
+        self.cache: dict[Any, Any] = {}
+        self.exits: list[tuple[str, Any]] = []
+        self.background: BackgroundTasks | None = None
+        self.errors: list[dict[str, Any]] = []
+        self.json: Any = _MISSING
+        self.form: Any = None
+
+    async def solve(self, plan: Plan) -> dict[str, Any] | None:
+        """The keyword arguments for ``plan``'s callable, or None if something was invalid."""
+        failed = len(self.errors)
+        kwargs: dict[str, Any] = {}
+        for dep in plan.dependencies:
+            value = await self.resolve(dep)
+            if dep.name is not None and value is not _MISSING:
+                kwargs[dep.name] = value
+        for item in plan.inputs:
+            value = await self._value(item)
+            if value is not _MISSING:
+                kwargs[item.name] = value
+        return kwargs if len(self.errors) == failed else None
+
+    async def resolve(self, dep: Dependency) -> Any:
+        call, plan = dep.call, dep.plan
+        overrides = self.app.dependency_overrides
+        if overrides and call in overrides:
+            call = overrides[call]
+            plan = self.app.override_plan(call, plan.path_params)
+        if dep.use_cache and call in self.cache:
+            return self.cache[call]
+        kwargs = await self.solve(plan)
+        if kwargs is None:
+            return _MISSING
+        kind = plan.kind
+        if kind == ASYNC:
+            value = await call(**kwargs)
+        elif kind == SYNC:
+            value = await run_in_threadpool(call, **kwargs)
+        elif kind == ASYNC_GEN:
+            generator = call(**kwargs)
+            value = await generator.__anext__()
+            self.exits.append((ASYNC_GEN, generator))
+        else:
+            generator = call(**kwargs)
+            value = await run_in_threadpool(next, generator)
+            self.exits.append((SYNC_GEN, generator))
+        if dep.use_cache:
+            self.cache[call] = value
+        return value
+
+    async def _value(self, item: Input) -> Any:
+        source = item.source
+        request = self.request
+        if source == "request":
+            return request
+        if source == "background":
+            if self.background is None:
+                self.background = BackgroundTasks()
+            return self.background
+        if source == "path":
+            raw: Any = request.path_params.get(item.key, _MISSING)
+        elif source == "query":
+            params = request.query_params
+            raw = params.getlist(item.key) if item.multi else params.get(item.key, _MISSING)
+        elif source == "header":
+            headers = request.headers
+            raw = headers.getlist(item.key) if item.multi else headers.get(item.key, _MISSING)
+        elif source == "cookie":
+            raw = request.cookies.get(item.key, _MISSING)
+        elif source == "body":
+            return await self._body_value(item)
+        else:
+            raw = await self._form_value(item)
+            if raw is _REPORTED:
+                return _MISSING
+        if item.multi and raw == []:
+            raw = _MISSING
+        return self._check(item, raw)
+
+    def _check(self, item: Input, raw: Any) -> Any:
+        if raw is _MISSING:
+            if item.required:
+                self.errors.append(item.error("missing", "Field required"))
+                return _MISSING
+            return item.default
+        if item.adapter is None:
+            return raw
+        try:
+            return item.adapter.validate_python(raw)
+        except pydantic.ValidationError as exc:
+            self.errors.extend(_errors(item, exc))
+            return _MISSING
+
+    async def _body_value(self, item: Input) -> Any:
+        request = self.request
+        body = await request.body()
+        if not body:
+            return self._check(item, _MISSING)
+        if not _is_json(request.headers.get("content-type")):
+            media = request.headers.get("content-type") or "no Content-Type"
+            self.errors.append(
+                {
+                    "loc": ["body"],
+                    "type": "content_type",
+                    "msg": f"Expected a JSON body (application/json), got {media}",
+                }
+            )
+            return _MISSING
+        if not item.embed:
+            if item.adapter is None:
+                return self._parsed_json(body)
+            try:
+                return item.adapter.validate_json(body)
+            except pydantic.ValidationError as exc:
+                self.errors.extend(_errors(item, exc))
+                return _MISSING
+        data = self._parsed_json(body)
+        if data is _MISSING:
+            return _MISSING
+        if not isinstance(data, dict):
+            self.errors.append(
+                {"loc": ["body"], "type": "dict_type", "msg": "Input should be a JSON object"}
+            )
+            return _MISSING
+        return self._check(item, data.get(item.key, _MISSING))
+
+    def _parsed_json(self, body: bytes) -> Any:
+        if self.json is _MISSING:
+            try:
+                self.json = orjson.loads(body)
+            except orjson.JSONDecodeError as exc:
+                self.errors.append(
+                    {"loc": ["body"], "type": "json_invalid", "msg": f"Invalid JSON: {exc}"}
+                )
+                self.json = None
+                return _MISSING
+        return self.json
+
+    async def _form_value(self, item: Input) -> Any:
+        if self.form is None:
+            self.form = await self.request.form()
+        form = self.form
+        values = form.getlist(item.key)
+        if not values:
+            return _MISSING
+        if item.source == "file":
+            uploads = [v for v in values if isinstance(v, UploadFile)]
+            if len(uploads) != len(values):
+                self.errors.append(item.error("file_type", "Expected an uploaded file"))
+                return _REPORTED
+            inner = _unwrap_optional(item.annotation)
+            if inner is bytes or (_is_sequence(inner) and bytes in typing.get_args(inner)):
+                uploads = [await u.read() for u in uploads]
+            return uploads if item.multi else uploads[-1]
+        return values if item.multi else values[-1]
+
+    # -- after the response ----------------------------------------------------------
+    async def finish(self, error: BaseException | None) -> None:
+        """Run background tasks, then finish generator dependencies in reverse order."""
+        if self.background is not None:
+            await self.background.run()
+        while self.exits:
+            kind, generator = self.exits.pop()
+            try:
+                if kind == ASYNC_GEN:
+                    await _finish_async(generator, error)
+                else:
+                    await run_in_threadpool(_finish_sync, generator, error)
+            except Exception:
+                logger.exception("cleanup of dependency %r failed", generator)
+
+
+async def _finish_async(generator: Any, error: BaseException | None) -> None:
+    try:
+        if error is None:
+            await generator.__anext__()
+        else:
+            await generator.athrow(error)
+    except StopAsyncIteration:
+        return
+    except BaseException as exc:
+        if exc is error:
+            return
+        raise
+    raise RuntimeError(f"dependency {generator!r} yielded more than once")
+
+
+def _finish_sync(generator: Any, error: BaseException | None) -> None:
+    try:
+        if error is None:
+            next(generator)
+        else:
+            generator.throw(error)
+    except StopIteration:
+        return
+    except BaseException as exc:
+        if exc is error:
+            return
+        raise
+    raise RuntimeError(f"dependency {generator!r} yielded more than once")
