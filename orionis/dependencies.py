@@ -15,6 +15,7 @@ back. ``app.dependency_overrides[original] = replacement`` swaps a dependency (f
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import inspect
 import logging
@@ -86,7 +87,7 @@ def call_kind(call: Callable[..., Any]) -> str:
 
 
 # -- type inspection ---------------------------------------------------------------------
-def _unwrap_optional(annotation: Any) -> Any:
+def unwrap_optional(annotation: Any) -> Any:
     origin = typing.get_origin(annotation)
     if origin is Union or origin is types.UnionType:
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
@@ -96,13 +97,13 @@ def _unwrap_optional(annotation: Any) -> Any:
 
 
 def _is_sequence(annotation: Any) -> bool:
-    origin = typing.get_origin(_unwrap_optional(annotation))
+    origin = typing.get_origin(unwrap_optional(annotation))
     return origin in (list, set, frozenset, tuple) or annotation in (list, set, tuple)
 
 
 def _is_body_type(annotation: Any) -> bool:
     """Types that only make sense as a JSON body when no marker says otherwise."""
-    inner = _unwrap_optional(annotation)
+    inner = unwrap_optional(annotation)
     origin = typing.get_origin(inner) or inner
     if isinstance(origin, type):
         if issubclass(origin, pydantic.BaseModel) or dataclasses.is_dataclass(origin):
@@ -117,7 +118,7 @@ def _is_body_type(annotation: Any) -> bool:
 
 
 def _is_upload(annotation: Any) -> bool:
-    inner = _unwrap_optional(annotation)
+    inner = unwrap_optional(annotation)
     if _is_sequence(inner):
         args = typing.get_args(inner)
         inner = args[0] if args else inner
@@ -139,10 +140,9 @@ def _type_hints(call: Callable[..., Any]) -> dict[str, Any]:
     hints = {}
     for name, value in getattr(target, "__annotations__", {}).items():
         if isinstance(value, str):
-            try:
-                value = eval(value, dict(namespace))  # noqa: S307 - the function's own source
-            except Exception:
-                pass  # reported by Plan with the parameter's name
+            # unresolvable names stay strings; Plan reports them with the parameter's name
+            with contextlib.suppress(Exception):
+                value = eval(value, dict(namespace))  # the function's own annotation text
         hints[name] = value
     return hints
 
@@ -560,7 +560,7 @@ class RequestContext:
             if len(uploads) != len(values):
                 self.errors.append(item.error("file_type", "Expected an uploaded file"))
                 return _REPORTED
-            inner = _unwrap_optional(item.annotation)
+            inner = unwrap_optional(item.annotation)
             if inner is bytes or (_is_sequence(inner) and bytes in typing.get_args(inner)):
                 uploads = [await u.read() for u in uploads]
             return uploads if item.multi else uploads[-1]

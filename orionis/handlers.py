@@ -61,7 +61,7 @@ def _contains_model(annotation: Any) -> bool:
     return any(_contains_model(arg) for arg in typing.get_args(annotation))
 
 
-def _return_annotation(func: Callable[..., Any]) -> Any:
+def return_annotation(func: Callable[..., Any]) -> Any:
     target = func if inspect.isfunction(func) or inspect.ismethod(func) else type(func).__call__
     try:
         return typing.get_type_hints(target, include_extras=True).get("return")
@@ -123,7 +123,7 @@ class Handler:
                         f"({item.source} objects do not cross process boundaries)"
                     )
         self._simple_kwargs = tuple((i.name, i.source == "path") for i in self.plan.inputs)
-        model = _return_annotation(func) if response_model is INFER else response_model
+        model = return_annotation(func) if response_model is INFER else response_model
         if response_model is INFER and not _contains_model(model):
             model = None
         self.response_model = model

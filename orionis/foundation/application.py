@@ -34,7 +34,15 @@ from orionis.foundation.enums.runtimes import Runtime
 from orionis.foundation.lifespan import LifespanCallback, LifespanHooks
 from orionis.handlers import Endpoint, to_response
 from orionis.middleware.base import build_chain, instantiate
-from orionis.responses import FilePlan, FileResponse, Response, StreamingResponse
+from orionis.openapi import docs_page, openapi_document
+from orionis.responses import (
+    FilePlan,
+    FileResponse,
+    HTMLResponse,
+    Response,
+    StreamingResponse,
+    json_dumps,
+)
 from orionis.routing import Route, RouteOptions, Router, RouteTable
 
 if TYPE_CHECKING:
@@ -50,6 +58,9 @@ _check_status = _hot.headers.check_status
 _clean_headers = _hot.headers.clean_headers
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+SWAGGER_JS = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"
+SWAGGER_CSS = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"
 ExceptionHandler = Callable[["Request", Exception], Any]
 
 
@@ -60,6 +71,9 @@ class Application:
     traceback in 500 answers (never in production). ``max_body_size`` caps request bodies in
     bytes (``None``: no cap); routes can override it. ``form_limits`` bounds form parsing.
     ``process_workers`` sizes the pool for ``executor="process"`` routes (default: CPUs).
+    The OpenAPI document is served at ``openapi_url`` and Swagger UI at ``docs_url`` (``None``
+    switches either off); point ``docs_js_url``/``docs_css_url`` at your own copies of the
+    Swagger UI assets to work offline.
     """
 
     def __init__(
@@ -67,15 +81,21 @@ class Application:
         *,
         title: str = "Orionis",
         version: str = "0.1.0",
+        description: str | None = None,
         debug: bool = False,
         max_body_size: int | None = 1_048_576,
         form_limits: FormLimits | None = None,
         process_workers: int | None = None,
+        openapi_url: str | None = "/openapi.json",
+        docs_url: str | None = "/docs",
+        docs_js_url: str = SWAGGER_JS,
+        docs_css_url: str = SWAGGER_CSS,
     ) -> None:
         if max_body_size is not None and (not isinstance(max_body_size, int) or max_body_size < 0):
             raise ValueError("max_body_size must be a non-negative int (bytes) or None")
         self.title = title
         self.version = version
+        self.description = description
         self.debug = debug
         self.max_body_size = max_body_size
         self.form_limits = form_limits or FormLimits()
@@ -92,6 +112,18 @@ class Application:
         self._table: RouteTable | None = None
         self._stack: Callable[[Request], Any] | None = None
         self._running: Runtime | None = None
+
+        self.openapi_url = openapi_url
+        self._openapi: tuple[RouteTable, bytes] | None = None
+        if openapi_url is not None:
+            self.router.get(
+                openapi_url, self._serve_openapi, include_in_schema=False, name="openapi"
+            )
+            if docs_url is not None:
+                page = docs_page(title, openapi_url, docs_js_url, docs_css_url)
+                self.router.get(
+                    docs_url, lambda: HTMLResponse(page), include_in_schema=False, name="docs"
+                )
 
         from orionis.adapters.asgi import ASGIAdapter
         from orionis.adapters.rsgi import RSGIAdapter
@@ -229,6 +261,18 @@ class Application:
 
     def _routes_changed(self) -> None:
         self._table = None
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI 3.1 document for the current routes."""
+        return openapi_document(self, self.routes_table)
+
+    async def _serve_openapi(self) -> Response:
+        table = self.routes_table
+        cached = self._openapi
+        if cached is None or cached[0] is not table:
+            body = json_dumps(openapi_document(self, table))
+            cached = self._openapi = (table, body)
+        return Response(cached[1], media_type="application/json")
 
     def override_plan(self, call: Callable[..., Any], path_params: Mapping[str, int]) -> Plan:
         """The plan for a dependency override (built once per override and route shape)."""
