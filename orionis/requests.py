@@ -51,6 +51,7 @@ class Request:
     __slots__ = (
         "_body",
         "_client",
+        "_content_length",
         "_context",
         "_cookies",
         "_error",
@@ -81,6 +82,7 @@ class Request:
         self._query_params: QueryParams | None = None
         self._cookies: dict[str, str] | None = None
         self._body: bytes | None = None
+        self._content_length: Any = _UNSET
         self._json: Any = _UNSET
         self._state: State | None = None
         self._stream_consumed = False
@@ -103,6 +105,11 @@ class Request:
     def _authority(self) -> str | None:
         """The HTTP/2 ``:authority`` when the server passes it outside the headers."""
         return None
+
+    def _header_values(self, name: str) -> list[str]:
+        """All values of one (lower-case) header without building ``headers``; adapters
+        override this with a direct lookup."""
+        return self.headers.getlist(name)
 
     # -- headers, query, cookies ---------------------------------------------------------
     @property
@@ -171,19 +178,30 @@ class Request:
     @property
     def content_length(self) -> int | None:
         """The declared ``Content-Length``, or ``None`` when the body length is not declared."""
-        values = self.headers.getlist("content-length")
-        if not values:
-            return None
-        if len(set(values)) != 1 or not values[0].isdigit() or not values[0].isascii():
-            raise HTTPException(400, "The Content-Length header is not a single valid number.")
-        return int(values[0])
+        length = self._content_length
+        if length is _UNSET:
+            values = self._header_values("content-length")
+            if not values:
+                length = None
+            elif len(set(values)) != 1 or not values[0].isdigit() or not values[0].isascii():
+                raise HTTPException(400, "The Content-Length header is not a single valid number.")
+            else:
+                length = int(values[0])
+            self._content_length = length
+        return length
 
     def has_body(self) -> bool:
-        """Whether the headers announce a body (so it can be read before the handler runs)."""
+        """Whether a body may follow, so it can be read before the handler runs.
+
+        HTTP/1 announces a body with ``Content-Length`` or ``Transfer-Encoding``; an HTTP/2
+        body needs neither, so without a length there it counts as possibly present.
+        """
         length = self.content_length
         if length is not None:
             return length > 0
-        return "transfer-encoding" in self.headers
+        if self.http_version == "2":
+            return True
+        return bool(self._header_values("transfer-encoding"))
 
     # An oversized body is read and thrown away up to this many bytes before the 413 goes
     # out. Answering while the client is still uploading makes the server close a socket
@@ -233,21 +251,28 @@ class Request:
 
     async def _read_body(self, length: int | None) -> bytes:
         # Adapters may override with a faster path; the checks must stay the same.
+        return b"".join([chunk async for chunk in self._limited(length)])
+
+    async def _limited(self, length: int | None) -> AsyncIterator[bytes]:
+        """The server's chunks, counted against ``max_body_size`` and the declared length."""
         limit = self.max_body_size
-        chunks: list[bytes] = []
         total = 0
         source = self._chunks()
         async for chunk in source:
             total += len(chunk)
             if limit is not None and total > limit:
                 raise await self._reject_too_large(source, total)
-            chunks.append(chunk)
+            yield chunk
         if length is not None and total != length:
             raise ClientDisconnect()
-        return b"".join(chunks)
 
     async def stream(self) -> AsyncIterator[bytes]:
-        """The body chunk by chunk, as it arrives (or at once if it was already read)."""
+        """The body chunk by chunk, as it arrives (or at once if it was already read).
+
+        A route with a ``max_body_size`` (the default) reads the body before the handler
+        runs, so there ``stream()`` yields it in one piece; set ``max_body_size=None`` on the
+        route to receive it as it arrives.
+        """
         if self._body is not None:
             if self._body:
                 yield self._body
@@ -256,17 +281,9 @@ class Request:
             raise RuntimeError("request.stream() can only be iterated once")
         self._stream_consumed = True
         length = await self._check_declared_length()
-        limit = self.max_body_size
-        total = 0
-        source = self._chunks()
-        async for chunk in source:
-            total += len(chunk)
-            if limit is not None and total > limit:
-                raise await self._reject_too_large(source, total)
+        async for chunk in self._limited(length):
             if chunk:
                 yield chunk
-        if length is not None and total != length:
-            raise ClientDisconnect()
 
     async def json(self) -> Any:
         """The body parsed as JSON; malformed JSON is a 422 with a ``json_invalid`` error."""

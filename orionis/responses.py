@@ -11,6 +11,8 @@ that is what Granian takes as is; ``response.headers`` is a mutable view over th
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import email.utils
 import hashlib
 import http.cookies
@@ -18,7 +20,6 @@ import mimetypes
 import os
 import stat
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
@@ -37,9 +38,11 @@ __all__ = [
     "HTMLResponse",
     "JSONResponse",
     "PlainTextResponse",
+    "PreparedFile",
     "RedirectResponse",
     "Response",
     "StreamingResponse",
+    "bodyless",
     "json_dumps",
 ]
 
@@ -68,6 +71,11 @@ _JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 def json_dumps(content: Any) -> bytes:
     """Serialize with orjson: pydantic models, dataclasses, datetimes, UUIDs and Decimals too."""
     return orjson.dumps(content, default=_json_default, option=_JSON_OPTIONS)
+
+
+def bodyless(status: int, method: str) -> bool:
+    """Responses that must not carry a body: to HEAD, and 204/304."""
+    return method == "HEAD" or status == 204 or status == 304
 
 
 def _raw_headers(headers: HeadersInput) -> list[tuple[str, str]]:
@@ -150,6 +158,13 @@ class Response:
         partitioned: bool = False,
     ) -> None:
         """Add a ``Set-Cookie`` header. Values needing it are quoted by ``http.cookies``."""
+        for attribute, text in (("path", path), ("domain", domain)):
+            if text is not None and any(c in text for c in ";,\r\n\x00"):
+                raise ValueError(
+                    f"cookie {attribute} {text!r} contains ';', ',' or a control character"
+                )
+        if partitioned and not secure:
+            raise ValueError("partitioned cookies must be secure (browsers ignore them otherwise)")
         cookie: http.cookies.BaseCookie[str] = http.cookies.SimpleCookie()
         cookie[key] = value
         morsel = cookie[key]
@@ -293,6 +308,27 @@ class StreamingResponse(Response):
             if not exhausted:
                 await self.aclose()
 
+    async def chunks_until(self, gone: asyncio.Future[Any]) -> AsyncIterator[bytes]:
+        """``iter_chunks()``, ending as soon as ``gone`` resolves (the client left), even while
+        the iterable is waiting for its next chunk: an idle stream is not held open."""
+        chunks = self.iter_chunks()
+        try:
+            while not gone.done():
+                step = asyncio.ensure_future(chunks.__anext__())
+                await asyncio.wait((step, gone), return_when=asyncio.FIRST_COMPLETED)
+                if not step.done():
+                    step.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                        await step
+                    return
+                try:
+                    chunk = step.result()
+                except StopAsyncIteration:
+                    return
+                yield chunk
+        finally:
+            await chunks.aclose()
+
     async def aclose(self) -> None:
         """Close the body iterable (runs its ``finally``) when sending stops early."""
         iterator = self.body_iterator
@@ -305,16 +341,30 @@ class StreamingResponse(Response):
             await run_in_threadpool(close)
 
 
-@dataclass(slots=True)
-class FilePlan:
-    """What a ``FileResponse`` resolves to for one request: the adapter only executes it."""
+class PreparedFile(Response):
+    """A ``FileResponse`` resolved for one request: status, headers (with the length) and the
+    byte range to send. ``Application.dispatch`` produces it; adapters only execute it."""
 
-    status_code: int
-    raw_headers: list[tuple[str, str]]
-    path: str | None  # None: no body (HEAD, 304, 416)
-    start: int = 0
-    end: int | None = None  # exclusive; None: to the end of the file
-    size: int = 0
+    def __init__(
+        self,
+        status_code: int,
+        raw_headers: list[tuple[str, str]],
+        path: str | None,  # None: no body (304, 416)
+        start: int = 0,
+        end: int = 0,  # exclusive
+        size: int = 0,
+    ) -> None:
+        self.status_code = status_code
+        self.raw_headers = raw_headers
+        self.body = b""
+        self.path = path
+        self.start = start
+        self.end = end
+        self.size = size
+
+    @property
+    def whole(self) -> bool:
+        return self.start == 0 and self.end == self.size
 
 
 class FileResponse(Response):
@@ -347,8 +397,9 @@ class FileResponse(Response):
                 ("content-disposition", _content_disposition(content_disposition_type, filename))
             )
 
-    def plan(self, request: Request) -> FilePlan:
-        """Decide status, headers and byte range for ``request`` (raises ``OSError``)."""
+    def prepare(self, request: Request) -> PreparedFile:
+        """Decide status, headers and byte range for ``request``. Blocking (it stats the
+        file): run it in the thread pool. Raises ``OSError`` or ``ValueError``."""
         st = os.stat(self.path)
         if not stat.S_ISREG(st.st_mode):
             raise IsADirectoryError(f"{self.path} is not a regular file")
@@ -359,7 +410,9 @@ class FileResponse(Response):
             + '"'
         )
         last_modified = email.utils.formatdate(st.st_mtime, usegmt=True)
-        headers = list(self.raw_headers)
+        headers = [
+            h for h in self.raw_headers if h[0] not in ("content-length", "transfer-encoding")
+        ]
         headers.append(("etag", etag))
         headers.append(("last-modified", last_modified))
         headers.append(("accept-ranges", "bytes"))
@@ -367,7 +420,7 @@ class FileResponse(Response):
 
         if self.status_code == 200 and _not_modified(request_headers, etag, st.st_mtime):
             keep = ("etag", "last-modified", "cache-control", "content-location", "expires", "vary")
-            return FilePlan(304, [h for h in headers if h[0] in keep], None)
+            return PreparedFile(304, [h for h in headers if h[0] in keep], None)
 
         status = self.status_code
         start, end = 0, size
@@ -382,13 +435,13 @@ class FileResponse(Response):
             if byte_range == "unsatisfiable":
                 headers = [h for h in headers if h[0] != "content-type"]
                 headers.append(("content-range", f"bytes */{size}"))
-                return FilePlan(416, headers, None)
+                return PreparedFile(416, headers, None)
             if byte_range is not None:
                 start, end = byte_range
                 status = 206
                 headers.append(("content-range", f"bytes {start}-{end - 1}/{size}"))
         headers.append(("content-length", str(end - start)))
-        return FilePlan(status, headers, self.path, start, end, size)
+        return PreparedFile(status, headers, self.path, start, end, size)
 
 
 def _content_disposition(kind: str, filename: str) -> str:

@@ -108,11 +108,24 @@ def _format_param(name: str, kind: int, value: Any) -> str:
         if not text:
             raise NoMatchFound(f"parameter {name!r} must not be empty")
         return quote(text, safe="")
-    checker = _matcher.Matcher()
-    checker.add([("v", kind)], {"GET": True})
-    if checker.match("/" + text, "GET") is None:
+    if _CHECKERS[kind].match("/" + text, "GET") is None:
         raise NoMatchFound(f"{value!r} is not a valid {_KIND_NAMES[kind]} for parameter {name!r}")
     return text
+
+
+def _checker(kind: int) -> Any:
+    matcher = _matcher.Matcher()
+    matcher.add([("v", kind)], {"GET": True})
+    return matcher
+
+
+# url_path_for validates typed parameters with the same converters the router uses
+_CHECKERS = {kind: _checker(kind) for kind in (_matcher.INT, _matcher.FLOAT, _matcher.UUID)}
+
+
+def _shape(segments: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A path template without parameter names: templates with one shape match the same paths."""
+    return tuple(s if isinstance(s, str) else s[1] for s in segments)
 
 
 def _check_prefix(prefix: str) -> str:
@@ -164,9 +177,9 @@ class Route:
     ) -> None:
         self.path = path
         self.segments = parse_path(path)
-        methods = ["GET"] if methods is None else list(methods)
-        if isinstance(methods, str) or not methods:
+        if isinstance(methods, str) or (methods is not None and not methods):
             raise ValueError(f"route {path!r}: methods must be a non-empty list like ['GET']")
+        methods = ["GET"] if methods is None else list(methods)
         upper = [m.upper() for m in methods]
         unknown = [m for m in upper if m not in HTTP_METHODS]
         if unknown:
@@ -395,6 +408,7 @@ class RouteTable:
         self.names: dict[str, tuple[Route, list[Segment]]] = {}
         self.entries: list[_Entry] = []
         leaves: dict[tuple[Any, ...], dict[str, _Entry]] = {}
+        shapes: dict[tuple[Any, ...], dict[str, _Entry]] = {}  # parameter names left out
         leaf_segments: dict[tuple[Any, ...], list[Segment]] = {}
         leaf_router_mw: dict[tuple[Any, ...], list[Any]] = {}
         instances: dict[int, Any] = {}
@@ -432,25 +446,34 @@ class RouteTable:
                 [*mount.tags, *route.tags],
             )
             self.entries.append(entry)
-            key = tuple(s if isinstance(s, str) else s[1] for s in segments)
+            # Leaves are keyed with parameter names, so /u/{id} GET and /u/{uid} POST are
+            # separate branches each handler can trust; a method registered twice for the
+            # same shape would never be reached, so that is refused below.
+            key = tuple(segments)
+            same_shape = shapes.setdefault(_shape(key), {})
             methods = leaves.setdefault(key, {})
             leaf_segments.setdefault(key, segments)
             leaf_router_mw.setdefault(key, [build(m) for m in router_mw])
             for method in route.methods:
-                if method in methods:
-                    other = methods[method].route
+                if method in same_shape:
+                    other = same_shape[method]
                     raise ValueError(
                         f"{method} {full_path} is registered twice "
-                        f"({other.name if other else '?'} and {route.name})"
+                        f"({other.route.name if other.route else '?'} at {other.path} "
+                        f"and {route.name})"
                     )
-                methods[method] = entry
+                same_shape[method] = methods[method] = entry
             self._name(route, segments)
 
-        for key, methods in leaves.items():
+        for methods in leaves.values():
             if "GET" in methods and "HEAD" not in methods:
                 methods["HEAD"] = methods["GET"]
+        for key, methods in leaves.items():
             if "OPTIONS" not in methods:
-                allow = ", ".join(sorted({*methods, "OPTIONS"}))
+                # Leaves of one shape match the same paths: Allow lists all their methods.
+                shape = _shape(key)
+                allowed = {m for k, ms in leaves.items() if _shape(k) == shape for m in ms}
+                allow = ", ".join(sorted({*allowed, "OPTIONS"}))
                 call = build_chain(leaf_router_mw[key], _AutoOptions(allow))
                 methods["OPTIONS"] = _Entry(None, "", call, app.max_body_size)
             self.matcher.add(leaf_segments[key], methods)

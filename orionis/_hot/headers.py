@@ -16,9 +16,11 @@ try:
 except ModuleNotFoundError:  # interpreted without Cython installed
     from orionis._hot import _shim as cython
 
-# RFC 9110 5.6.2 token characters, and field-value characters (HTAB, SP, VCHAR, obs-text).
+# RFC 9110 5.6.2 token characters, and field-value characters without obs-text: HTAB, SP
+# and VCHAR. Bytes 0x80-0xFF are obsolete, and Granian's RSGI side would send them as UTF-8
+# where ASGI servers send Latin-1, so they are refused to keep both protocols identical.
 _NAME_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_VALUE_RE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
+_VALUE_RE = re.compile(r"[\t\x20-\x7e]*")
 
 
 @cython.cfunc
@@ -50,7 +52,7 @@ def _value_ok(value: str) -> cython.bint:
             if c < " ":
                 if c != "\t":
                     return False
-            elif c == "\x7f" or c > "\xff":
+            elif c > "~":
                 return False
         return True
     return _VALUE_RE.fullmatch(value) is not None
@@ -98,8 +100,9 @@ def clean_headers(raw: list, keep_length: cython.bint) -> list:
             raise ValueError(f"invalid header name {name!r}")
         if not _value_ok(value):
             raise ValueError(
-                f"header {name!r} has a value with a control character or a character "
-                "outside Latin-1 (CR, LF and NUL would split or truncate the response)"
+                f"header {name!r} has a value with a control character or a non-ASCII "
+                "character (CR, LF and NUL would split or truncate the response; encode "
+                "other text, e.g. RFC 8187 for filenames)"
             )
         lowered = name.lower()
         if (lowered == "content-length" and not keep_length) or lowered == "transfer-encoding":
@@ -124,8 +127,12 @@ def encode_headers(raw: list) -> list:
 
 @cython.ccall
 def decode_headers(raw: list) -> list:
-    """ASGI's ``(bytes, bytes)`` request header pairs to lower-case ``(str, str)`` pairs."""
-    return [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in raw]
+    """ASGI's ``(bytes, bytes)`` request header pairs to lower-case ``(str, str)`` pairs.
+
+    Values with non-ASCII bytes are dropped, as Granian's RSGI side drops them, so an
+    application sees the same headers under both protocols.
+    """
+    return [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in raw if v.isascii()]
 
 
 @cython.cclass

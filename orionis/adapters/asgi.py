@@ -17,6 +17,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from orionis import _hot
 from orionis.concurrency import run_in_threadpool
@@ -24,7 +25,13 @@ from orionis.datastructures import Address
 from orionis.exceptions import ClientDisconnect
 from orionis.foundation.enums.runtimes import Runtime
 from orionis.requests import Request
-from orionis.responses import FilePlan, FileResponse, Response, StreamingResponse
+from orionis.responses import (
+    FileResponse,
+    PreparedFile,
+    Response,
+    StreamingResponse,
+    bodyless,
+)
 
 if TYPE_CHECKING:
     from orionis.foundation.application import Application
@@ -48,32 +55,81 @@ def _address(pair: Any) -> Address | None:
         return Address(str(host), 0)
 
 
+def _origin_form(target: str) -> str:
+    """The path of an absolute-form target (``GET http://host/p``), which uvicorn passes
+    through as the path while Granian already reduces it (RFC 9112 3.2.2)."""
+    if "://" not in target:
+        return target
+    return urlsplit(target).path or "/"
+
+
 class ASGIRequest(Request):
     interface = "asgi"
-    __slots__ = ("_receive", "_scope")
+    __slots__ = ("_inbox", "_pump", "_receive", "_scope")
 
     def __init__(self, app: Application, scope: Scope, receive: Any) -> None:
         super().__init__(app)
         self._scope = scope
         self._receive = receive
+        self._inbox: asyncio.Queue[Message] | None = None
+        self._pump: asyncio.Task[None] | None = None
         self.method = scope["method"]
         path = scope["path"]
+        if path[:1] != "/":
+            path = _origin_form(path)
         root = scope.get("root_path")
-        if root and path.startswith(root):
+        if root and (path == root or path.startswith(root + "/")):
             path = path[len(root) :] or "/"
         self.path = path
         self.query_string = scope.get("query_string", b"").decode("utf-8", "replace")
         self.scheme = scope.get("scheme") or "http"
-        self.http_version = scope.get("http_version") or "1.1"
+        version = scope.get("http_version") or "1.1"
+        self.http_version = "1.0" if version == "1" else version  # Granian sends "1"
 
     def _raw_headers(self) -> list[tuple[str, str]]:
         return _decode(self._scope.get("headers") or [])
 
+    def _header_values(self, name: str) -> list[str]:
+        if self._headers is not None:
+            return self._headers.getlist(name)
+        key = name.encode("latin-1")
+        return [
+            v.decode("latin-1")
+            for k, v in self._scope.get("headers") or ()
+            if k.lower() == key and v.isascii()
+        ]
+
     def _peer(self) -> tuple[Address | None, Address | None]:
         return _address(self._scope.get("client")), _address(self._scope.get("server"))
 
+    def watch_disconnect(self) -> asyncio.Future[None]:
+        """Start reading ASGI messages in the background; the future resolves when the client
+        leaves. Body messages read meanwhile are kept for ``_chunks``, so a streamed response
+        may still consume the request body (one reader, never two concurrent receives)."""
+        loop = asyncio.get_running_loop()
+        gone: asyncio.Future[None] = loop.create_future()
+        inbox: asyncio.Queue[Message] = asyncio.Queue()
+        self._inbox = inbox
+
+        async def pump() -> None:
+            while True:
+                message = await self._receive()
+                inbox.put_nowait(message)
+                if message["type"] == "http.disconnect":
+                    if not gone.done():
+                        gone.set_result(None)
+                    return
+
+        self._pump = asyncio.ensure_future(pump())
+        return gone
+
+    def stop_watching(self) -> None:
+        if self._pump is not None:
+            self._pump.cancel()
+
     async def _chunks(self) -> AsyncIterator[bytes]:
-        receive = self._receive
+        inbox = self._inbox
+        receive = inbox.get if inbox is not None else self._receive
         while True:
             message = await receive()
             kind = message["type"]
@@ -85,10 +141,6 @@ class ASGIRequest(Request):
                     return
             elif kind == "http.disconnect":
                 raise ClientDisconnect()
-
-
-def _no_body(status: int, method: str) -> bool:
-    return method == "HEAD" or status == 204 or status == 304
 
 
 class ASGIAdapter:
@@ -140,16 +192,12 @@ class ASGIAdapter:
 
     # -- responses -----------------------------------------------------------------------
     async def send_response(
-        self, request: Request, response: Response, scope: Scope, send: Any
+        self, request: ASGIRequest, response: Response, scope: Scope, send: Any
     ) -> None:
         if isinstance(response, StreamingResponse):
             await self._send_stream(request, response, send)
-        elif isinstance(response, FileResponse):
-            plan = self.app.file_plan(request, response)
-            if isinstance(plan, FilePlan):
-                await self._send_file(request, plan, scope, send)
-            else:
-                await self._send_body(request, plan, send)
+        elif isinstance(response, PreparedFile):
+            await self._send_file(request, response, scope, send)
         else:
             await self._send_body(request, response, send)
 
@@ -159,12 +207,14 @@ class ASGIAdapter:
         headers = response.raw_headers
         if status != 204 and status != 304:
             headers = [*headers, ("content-length", str(len(body)))]
-        if _no_body(status, request.method):
+        if bodyless(status, request.method):
             body = b""
         await send({"type": "http.response.start", "status": status, "headers": _encode(headers)})
         await send({"type": "http.response.body", "body": body})
 
-    async def _send_stream(self, request: Request, response: StreamingResponse, send: Any) -> None:
+    async def _send_stream(
+        self, request: ASGIRequest, response: StreamingResponse, send: Any
+    ) -> None:
         status = response.status_code
         await send(
             {
@@ -173,24 +223,22 @@ class ASGIAdapter:
                 "headers": _encode(response.raw_headers),
             }
         )
-        if _no_body(status, request.method):
+        if bodyless(status, request.method):
             await response.aclose()
             await send({"type": "http.response.body", "body": b""})
             return
-        watcher = asyncio.ensure_future(_disconnected(request))
-        chunks = response.iter_chunks()
+        gone = request.watch_disconnect()
         try:
-            async for chunk in chunks:
-                if watcher.done():
-                    break
+            async for chunk in response.chunks_until(gone):
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            else:
+            if not gone.done():
                 await send({"type": "http.response.body", "body": b""})
         finally:
-            watcher.cancel()
-            await chunks.aclose()
+            request.stop_watching()
 
-    async def _send_file(self, request: Request, plan: FilePlan, scope: Scope, send: Any) -> None:
+    async def _send_file(
+        self, request: Request, plan: PreparedFile, scope: Scope, send: Any
+    ) -> None:
         await send(
             {
                 "type": "http.response.start",
@@ -201,9 +249,8 @@ class ASGIAdapter:
         if plan.path is None or request.method == "HEAD":
             await send({"type": "http.response.body", "body": b""})
             return
-        end = plan.size if plan.end is None else plan.end
-        whole = plan.start == 0 and end == plan.size
-        if whole and "http.response.pathsend" in (scope.get("extensions") or {}):
+        end = plan.end
+        if plan.whole and "http.response.pathsend" in (scope.get("extensions") or {}):
             await send({"type": "http.response.pathsend", "path": os.path.abspath(plan.path)})
             return
         handle = await run_in_threadpool(open, plan.path, "rb")
@@ -222,12 +269,3 @@ class ASGIAdapter:
                 )
         finally:
             await run_in_threadpool(handle.close)
-
-
-async def _disconnected(request: ASGIRequest) -> None:
-    """Resolve when the client goes away (body messages that still arrive are discarded)."""
-    receive = request._receive
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return

@@ -31,7 +31,7 @@ from orionis.datastructures import Address
 from orionis.exceptions import ClientDisconnect, problem
 from orionis.foundation.enums.runtimes import Runtime
 from orionis.requests import Request
-from orionis.responses import FilePlan, FileResponse, Response, StreamingResponse
+from orionis.responses import PreparedFile, Response, StreamingResponse, bodyless
 
 if TYPE_CHECKING:
     from orionis.foundation.application import Application
@@ -72,7 +72,14 @@ class RSGIRequest(Request):
         return self._scope.headers.items()
 
     def _authority(self) -> str | None:
-        return self._scope.authority
+        # Granian also sets it for absolute-form HTTP/1 targets; ASGI cannot see those, so
+        # only HTTP/2's :authority is used (HTTP/1 relies on Host, as under ASGI).
+        return self._scope.authority if self.http_version == "2" else None
+
+    def _header_values(self, name: str) -> list[str]:
+        if self._headers is not None:
+            return self._headers.getlist(name)
+        return self._scope.headers.get_all(name)
 
     def _peer(self) -> tuple[Address | None, Address | None]:
         return _address(self._scope.client), _address(self._scope.server)
@@ -109,10 +116,6 @@ class RSGIRequest(Request):
             raise ClientDisconnect() from None
 
 
-def _no_body(status: int, method: str) -> bool:
-    return method == "HEAD" or status == 204 or status == 304
-
-
 class RSGIAdapter:
     """Turns RSGI calls into calls on the application's neutral pipeline."""
 
@@ -124,17 +127,22 @@ class RSGIAdapter:
 
     # -- lifespan ------------------------------------------------------------------------
     def init(self, loop: asyncio.AbstractEventLoop) -> None:
-        if loop.is_running():
-            self._starting = loop.create_task(self.app.startup(Runtime.HTTP))
-        else:
+        if not loop.is_running():
             # Raising here makes Granian's worker exit non-zero: the intended outcome.
             loop.run_until_complete(self.app.startup(Runtime.HTTP))
+        elif self.app.running is None:
+            # Embedded server: Granian calls this from inside a coroutine and cannot await
+            # it. Start in the background; requests wait for it (503 if it fails). Awaiting
+            # app.startup() before serve() instead makes a failure stop the program.
+            self._starting = loop.create_task(self.app.startup(Runtime.HTTP))
 
     def close(self, loop: asyncio.AbstractEventLoop) -> None:
-        if loop.is_running():
-            self._stopping = loop.create_task(self.app.shutdown(Runtime.HTTP))
-        else:
+        if not loop.is_running():
             loop.run_until_complete(self.app.shutdown(Runtime.HTTP))
+        else:
+            # Embedded server: as above. ``await app.shutdown()`` after serve() waits for
+            # this to finish (it is idempotent).
+            self._stopping = loop.create_task(self.app.shutdown(Runtime.HTTP))
 
     async def _started(self) -> bool:
         starting = self._starting
@@ -167,18 +175,14 @@ class RSGIAdapter:
     async def _send(self, request: Request, response: Response, protocol: Any) -> None:
         if isinstance(response, StreamingResponse):
             await self._send_stream(request, response, protocol)
-        elif isinstance(response, FileResponse):
-            plan = self.app.file_plan(request, response)
-            if isinstance(plan, FilePlan):
-                self._send_file(request, plan, protocol)
-            else:
-                self._send_body(request, plan, protocol)
+        elif isinstance(response, PreparedFile):
+            self._send_file(request, response, protocol)
         else:
             self._send_body(request, response, protocol)
 
     def _send_body(self, request: Request, response: Response, protocol: Any) -> None:
         status = response.status_code
-        if _no_body(status, request.method):
+        if bodyless(status, request.method):
             headers = response.raw_headers
             if status != 204 and status != 304:
                 headers = [*headers, ("content-length", str(len(response.body)))]
@@ -186,35 +190,31 @@ class RSGIAdapter:
         else:
             protocol.response_bytes(status, response.raw_headers, response.body)
 
-    def _send_file(self, request: Request, plan: FilePlan, protocol: Any) -> None:
+    def _send_file(self, request: Request, plan: PreparedFile, protocol: Any) -> None:
         if plan.path is None or request.method == "HEAD":
             protocol.response_empty(plan.status_code, plan.raw_headers)
-        elif plan.start == 0 and (plan.end is None or plan.end == plan.size):
+        elif plan.whole:
             protocol.response_file(plan.status_code, plan.raw_headers, plan.path)
         else:
-            end = plan.size if plan.end is None else plan.end
             protocol.response_file_range(
-                plan.status_code, plan.raw_headers, plan.path, plan.start, end
+                plan.status_code, plan.raw_headers, plan.path, plan.start, plan.end
             )
 
     async def _send_stream(
         self, request: Request, response: StreamingResponse, protocol: Any
     ) -> None:
         status = response.status_code
-        if _no_body(status, request.method):
+        if bodyless(status, request.method):
             await response.aclose()
             protocol.response_empty(status, response.raw_headers)
             return
         transport = protocol.response_stream(status, response.raw_headers)
-        watcher = asyncio.ensure_future(protocol.client_disconnect())
-        chunks = response.iter_chunks()
+        # The waiter outlives the request on keep-alive connections: always cancel it.
+        gone = asyncio.ensure_future(protocol.client_disconnect())
         try:
-            async for chunk in chunks:
-                if watcher.done():
-                    break
+            async for chunk in response.chunks_until(gone):
                 await transport.send_bytes(chunk)
         except ProtocolClosed:
             pass  # the client left while we were sending
         finally:
-            watcher.cancel()
-            await chunks.aclose()
+            gone.cancel()

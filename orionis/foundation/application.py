@@ -13,6 +13,8 @@ friends for Granian) only forward to ``orionis.adapters``.
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import logging
 import multiprocessing
 import traceback
@@ -36,9 +38,9 @@ from orionis.handlers import Endpoint, to_response
 from orionis.middleware.base import build_chain, instantiate
 from orionis.openapi import docs_page, openapi_document
 from orionis.responses import (
-    FilePlan,
     FileResponse,
     HTMLResponse,
+    PreparedFile,
     Response,
     StreamingResponse,
     json_dumps,
@@ -62,6 +64,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 SWAGGER_JS = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"
 SWAGGER_CSS = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"
 ExceptionHandler = Callable[["Request", Exception], Any]
+
+
+class ExceptionHandlerError(Exception):
+    """An exception handler raised; its own exception is the ``__cause__``."""
 
 
 class Application:
@@ -112,6 +118,7 @@ class Application:
         self._table: RouteTable | None = None
         self._stack: Callable[[Request], Any] | None = None
         self._running: Runtime | None = None
+        self._lifespan_lock: asyncio.Lock | None = None
 
         self.openapi_url = openapi_url
         self._openapi: tuple[RouteTable, bytes] | None = None
@@ -144,6 +151,21 @@ class Application:
 
         Raises ``LifespanError`` (already logged) if anything fails: the caller must not serve.
         """
+        async with self._lock():
+            await self._startup(runtime)
+
+    @property
+    def running(self) -> Runtime | None:
+        """The runtime the application was started for, or None."""
+        return self._running
+
+    def _lock(self) -> asyncio.Lock:
+        # Created lazily: it must belong to the loop that runs the lifespan.
+        if self._lifespan_lock is None:
+            self._lifespan_lock = asyncio.Lock()
+        return self._lifespan_lock
+
+    async def _startup(self, runtime: Runtime) -> None:
         if self._running is not None:
             raise RuntimeError(f"the application is already started ({self._running.value})")
         if runtime is Runtime.HTTP:
@@ -165,7 +187,15 @@ class Application:
         self._running = runtime
 
     async def shutdown(self, runtime: Runtime = Runtime.HTTP) -> list[BaseException]:
-        """Run every shutdown callback for ``runtime``; return the errors (already logged)."""
+        """Run every shutdown callback for ``runtime``; return the errors (already logged).
+
+        Safe to call twice or concurrently: the second call waits for the first and does
+        nothing more.
+        """
+        async with self._lock():
+            return await self._shutdown(runtime)
+
+    async def _shutdown(self, runtime: Runtime) -> list[BaseException]:
         if self._running is None:
             return []
         try:
@@ -315,6 +345,13 @@ class Application:
         return decorator
 
     def _handler_for(self, exc: Exception) -> ExceptionHandler | None:
+        """The registered handler for ``exc``, as Starlette users expect:
+
+        an ``HTTPException`` goes to a handler for its status, else one for its class up to
+        ``HTTPException`` (never to a catch-all ``Exception`` handler: 404s stay 404s); any
+        other exception goes to the closest handler in its class hierarchy, else to a
+        handler for 500.
+        """
         handlers = self._exception_handlers
         if not handlers:
             return None
@@ -322,21 +359,32 @@ class Application:
             handler = handlers.get(exc.status_code)
             if handler is not None:
                 return handler
+            for cls in type(exc).__mro__:
+                handler = handlers.get(cls)
+                if handler is not None or cls is HTTPException:
+                    return handler
         for cls in type(exc).__mro__:
             handler = handlers.get(cls)
             if handler is not None:
                 return handler
-        return None
+        return handlers.get(500)
 
     async def exception_response(self, request: Request, exc: Exception) -> Response | None:
-        """The answer for ``exc`` if a handler (or ``HTTPException`` itself) provides one."""
+        """The answer for ``exc`` if a handler (or ``HTTPException`` itself) provides one.
+
+        A handler that raises is reported as ``ExceptionHandlerError``, so nothing calls it
+        (or another handler) a second time for its own failure.
+        """
         handler = self._handler_for(exc)
         if handler is None:
             return exc.to_response() if isinstance(exc, HTTPException) else None
-        result = handler(request, exc)
-        if hasattr(result, "__await__"):
-            result = await result
-        return to_response(result)
+        try:
+            result = handler(request, exc)
+            if hasattr(result, "__await__"):
+                result = await result
+            return to_response(result)
+        except Exception as failure:
+            raise ExceptionHandlerError(handler) from failure
 
     async def error_response(self, request: Request, exc: HTTPException) -> Response:
         response = await self.exception_response(request, exc)
@@ -344,8 +392,9 @@ class Application:
 
     def internal_error(self, request: Request, exc: BaseException | None, reason: str) -> Response:
         """Log ``reason`` with the traceback and answer 500, without internals unless debug."""
+        # %r: the path is client-controlled and percent-decoded (no forged log lines)
         logger.error(
-            "%s %s: %s", request.method, request.path, reason, exc_info=exc is not None and exc
+            "%s %r: %s", request.method, request.path, reason, exc_info=exc is not None and exc
         )
         extra = None
         if self.debug and exc is not None:
@@ -377,16 +426,23 @@ class Application:
                 stack = self._stack
             response = await stack(request)  # type: ignore[misc]
         except Exception as exc:
-            try:
-                response = await self.exception_response(request, exc)
-            except Exception as handler_exc:
-                response = self.internal_error(request, handler_exc, "exception handler failed")
-            else:
-                if response is None:
-                    response = self.internal_error(request, exc, "unhandled exception")
-        return self._checked(request, response)
+            response = await self._last_resort(request, exc)
+        if isinstance(response, FileResponse):
+            response = await self._prepare_file(request, response)
+        return await self._checked(request, response)
 
-    def _checked(self, request: Request, response: Any) -> Response:
+    async def _last_resort(self, request: Request, exc: Exception) -> Response:
+        if isinstance(exc, ExceptionHandlerError):
+            return self.internal_error(request, exc.__cause__, "exception handler failed")
+        try:
+            response = await self.exception_response(request, exc)
+        except ExceptionHandlerError as failure:
+            return self.internal_error(request, failure.__cause__, "exception handler failed")
+        if response is None:
+            return self.internal_error(request, exc, "unhandled exception")
+        return response
+
+    async def _checked(self, request: Request, response: Any) -> Response:
         if not isinstance(response, Response):
             return self.internal_error(
                 request, None, f"the pipeline returned {type(response).__name__}, not a Response"
@@ -394,21 +450,33 @@ class Application:
         try:
             response.status_code = _check_status(response.status_code)
             response.raw_headers = _clean_headers(
-                response.raw_headers, isinstance(response, StreamingResponse)
+                response.raw_headers, isinstance(response, StreamingResponse | PreparedFile)
             )
         except (ValueError, TypeError) as exc:
+            if isinstance(response, StreamingResponse):
+                await response.aclose()  # it will never be sent
             return self.internal_error(request, None, f"invalid response: {exc}")
         return response
 
-    def file_plan(self, request: Request, response: FileResponse) -> FilePlan | Response:
-        """Resolve a ``FileResponse`` against the request; a missing file is a 404."""
+    async def _prepare_file(self, request: Request, response: FileResponse) -> Response:
+        """Resolve a ``FileResponse`` for this request (in the thread pool: it stats).
+
+        A path that cannot name a readable file (missing, a directory, too long, a NUL byte
+        from user input) is a 404; no permission is a 403; other OS errors a logged 500.
+        """
         try:
-            return response.plan(request)
-        except FileNotFoundError:
-            logger.warning("FileResponse: %s does not exist", response.path)
-            return problem(404, "The requested file does not exist.")
+            return await run_in_threadpool(response.prepare, request)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError, ValueError) as exc:
+            logger.info("FileResponse %r: %s", response.path, exc)
+            exc404 = HTTPException(404, "The requested file does not exist.")
+            return await self.error_response(request, exc404)
+        except PermissionError:
+            return await self.error_response(request, HTTPException(403, "Access denied."))
         except OSError as exc:
-            return self.internal_error(request, exc, f"cannot send file {response.path}")
+            if exc.errno == errno.ENAMETOOLONG:
+                exc404 = HTTPException(404, "The requested file does not exist.")
+                return await self.error_response(request, exc404)
+            return self.internal_error(request, exc, f"cannot send file {response.path!r}")
 
     # -- protocol entry points (see orionis.adapters) -----------------------------------
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:

@@ -115,10 +115,13 @@ class ASGIServer:
         url = request.url
         port = url.port or (443 if url.scheme == "https" else 80)
         headers = [(k.lower(), v) for k, v in request.headers.raw]
+        version = self.http_version
+        if version == "1.0" and self.flavor == "granian":
+            version = "1"  # what Granian's ASGI side sends for HTTP/1.0
         return {
             "type": "http",
             "asgi": {"version": "3.0", "spec_version": "2.4"},
-            "http_version": self.http_version,
+            "http_version": version,
             "method": request.method,
             "scheme": url.scheme,
             "path": path,
@@ -351,7 +354,12 @@ class RSGIServer:
         url = request.url
         port = url.port or (443 if url.scheme == "https" else 80)
         http2 = self.http_version == "2"
-        pairs = [(k.lower(), v) for k, v in request.headers.multi_items()]
+        # Granian drops header values that are not plain ASCII.
+        pairs = [
+            (k.decode("latin-1").lower(), v.decode("latin-1"))
+            for k, v in request.headers.raw
+            if v.isascii()
+        ]
         authority = None
         if http2:  # HTTP/2: the host travels as :authority, not as a header
             authority = next((v for k, v in pairs if k == "host"), None)

@@ -1,7 +1,7 @@
 """Errors: problem+json everywhere, no leaks from 500s, and nothing invalid reaches a server.
 
 Bad values tried from user code: status 1000, 0, 99, 100, 101, 199, 600, "200", True, None,
-200.0; header values with CR, LF, NUL, DEL and U+0100; header names with a space, a colon,
+200.0; header values with CR, LF, NUL, DEL, é and U+0100; header names with a space, a colon,
 empty; non-str header values; a middleware that sets a bad header; a handler and an exception
 handler that raise.
 """
@@ -121,6 +121,7 @@ def test_http_status_enum_is_accepted(interface: str) -> None:
         [("x-a", "nul\x00byte")],
         [("x-a", "del\x7f")],
         [("x-a", "\u0100 is not latin-1")],
+        [("x-a", "caf\u00e9")],  # Latin-1 but not ASCII: bytes would differ by protocol
         [("bad name", "v")],
         [("bad:name", "v")],
         [("", "v")],
@@ -147,13 +148,13 @@ def test_invalid_headers_become_logged_500(
 
 def test_allowed_header_characters_pass(interface: str) -> None:
     app = Application()
-    app.get("/ok", lambda: ("x", 200, {"x-tab": "a\tb", "x-latin": "caf\u00e9", "X-Upper": "v"}))
+    app.get("/ok", lambda: ("x", 200, {"x-tab": "a\tb", "x-tilde": "~!", "X-Upper": "v"}))
     with TestClient(app, interface) as client:
         r = client.get("/ok")
     assert r.status_code == 200
     assert r.headers["x-tab"] == "a\tb"
     raw = dict(r.headers.raw)
-    assert raw[b"x-latin"] == "caf\u00e9".encode("latin-1")
+    assert raw[b"x-tilde"] == b"~!"
     assert raw[b"x-upper"] == b"v"  # names are lower-cased on the way out
 
 
@@ -260,3 +261,98 @@ def test_app_crash_in_server_layer_is_reported(interface: str) -> None:
 
     with TestClient(app, interface) as client, pytest.raises(RuntimeError, match="mid-stream"):
         client.get("/stream")
+
+
+def test_catch_all_handler_leaves_http_errors_alone(interface: str) -> None:
+    """A handler for Exception must not turn 404/405/413 into its own answer."""
+    app = Application(max_body_size=10)
+    seen: list[str] = []
+
+    @app.exception_handler(Exception)
+    async def catch_all(request: Request, exc: Exception) -> tuple:
+        seen.append(type(exc).__name__)
+        return {"error": "internal"}, 500
+
+    @app.post("/p")
+    async def p(request: Request) -> str:
+        return "ok"
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise KeyError("x")
+
+    with TestClient(app, interface) as client:
+        assert client.get("/nowhere").status_code == 404
+        assert client.put("/p").status_code == 405
+        assert client.post("/p", content=b"x" * 11).status_code == 413
+        assert client.get("/boom").json() == {"error": "internal"}
+    assert seen == ["KeyError"]
+
+
+def test_handler_for_500_answers_unhandled_exceptions(interface: str) -> None:
+    app = Application()
+
+    @app.exception_handler(500)
+    async def server_error(request: Request, exc: Exception) -> tuple:
+        return {"oops": type(exc).__name__}, 500
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise LookupError("x")
+
+    with TestClient(app, interface) as client:
+        assert client.get("/boom").json() == {"oops": "LookupError"}
+        assert client.get("/nowhere").status_code == 404
+
+
+def test_a_failing_exception_handler_runs_once(interface: str) -> None:
+    app = Application()
+    calls: list[str] = []
+
+    @app.exception_handler(Exception)
+    async def broken(request: Request, exc: Exception) -> None:
+        calls.append(type(exc).__name__)
+        raise RuntimeError("handler bug")
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise ValueError("x")
+
+    with TestClient(app, interface) as client:
+        assert client.get("/boom").status_code == 500
+    assert calls == ["ValueError"]
+
+
+def test_stream_replaced_by_500_is_closed(interface: str) -> None:
+    from orionis import StreamingResponse
+
+    app = Application()
+    closed: list[bool] = []
+
+    class Body:
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            yield b"never sent"
+
+        def close(self) -> None:
+            closed.append(True)
+
+    app.get("/s", lambda: StreamingResponse(Body(), headers={"x-bad": "a\nb"}))
+    with TestClient(app, interface) as client:
+        assert client.get("/s").status_code == 500
+    assert closed == [True]
+
+
+def test_client_controlled_path_cannot_forge_log_lines(
+    interface: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = Application()
+
+    @app.get("/boom/{rest:path}")
+    async def boom(rest: str) -> None:
+        raise RuntimeError("x")
+
+    with caplog.at_level(logging.ERROR, "orionis"), TestClient(app, interface) as client:
+        client.get("/boom/x%0A[ERROR]%20forged")
+    messages = [rec.getMessage() for rec in caplog.records]
+    assert messages and all("\n" not in m for m in messages)
+    assert any("\\n[ERROR] forged" in m for m in messages)

@@ -170,3 +170,36 @@ def test_malformed_json_is_422(interface: str, payload: bytes) -> None:
     body = r.json()
     assert body["errors"][0]["loc"] == ["body"]
     assert body["errors"][0]["type"] == "json_invalid"
+
+
+@pytest.mark.parametrize("asgi_server", ["granian", "uvicorn"])
+def test_http_1_0_is_reported_the_same_way(asgi_server: str) -> None:
+    versions = []
+    for interface in ("asgi", "rsgi"):
+        with TestClient(inspect_app(), interface, server=asgi_server, http_version="1.0") as c:
+            versions.append(c.get("/echo/x").json()["http_version"])
+    assert versions == ["1.0", "1.0"]
+
+
+def test_non_ascii_header_values_are_dropped_on_both_protocols(interface: str) -> None:
+    app = Application()
+    app.get(
+        "/h", lambda request: {"x": request.headers.get("x-name"), "y": request.headers.get("x-ok")}
+    )
+    with TestClient(app, interface) as client:
+        r = client.get("/h", headers=[("x-name", "caf\xe9".encode("latin-1")), ("x-ok", b"yes")])
+    assert r.json() == {"x": None, "y": "yes"}
+
+
+def test_root_path_is_stripped_on_segment_boundaries() -> None:
+    from orionis.adapters.asgi import ASGIRequest
+
+    app = Application()
+
+    def path(raw: str, root: str) -> str:
+        scope = {"type": "http", "method": "GET", "path": raw, "root_path": root, "headers": []}
+        return ASGIRequest(app, scope, None).path
+
+    assert path("/api/users", "/api") == "/users"
+    assert path("/api", "/api") == "/"
+    assert path("/apiv2", "/api") == "/apiv2"

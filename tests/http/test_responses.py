@@ -91,7 +91,9 @@ def test_set_and_delete_cookies(interface: str) -> None:
     async def login() -> Response:
         response = PlainTextResponse("in")
         response.set_cookie("sid", "a b;c", max_age=60, httponly=True, secure=True)
-        response.set_cookie("theme", "dark", samesite="strict", path="/app", partitioned=True)
+        response.set_cookie(
+            "theme", "dark", samesite="strict", path="/app", secure=True, partitioned=True
+        )
         response.delete_cookie("old")
         return response
 
@@ -101,10 +103,17 @@ def test_set_and_delete_cookies(interface: str) -> None:
         sent_back = client.get("/whoami", headers={"cookie": 'sid="a b\\073c"; theme=dark'})
     assert sent_back.json() == {"sid": "a b;c", "theme": "dark"}
     assert cookies[0] == 'sid="a b\\073c"; HttpOnly; Max-Age=60; Path=/; SameSite=lax; Secure'
-    assert cookies[1] == "theme=dark; Path=/app; SameSite=strict; Partitioned"
+    assert cookies[1] == "theme=dark; Path=/app; SameSite=strict; Secure; Partitioned"
     assert cookies[2].startswith('old=""; expires=') and "Max-Age=0" in cookies[2]
     with pytest.raises(ValueError, match="samesite"):
         Response().set_cookie("a", "b", samesite="sideways")  # type: ignore[arg-type]
+    # Attribute injection: path/domain cannot smuggle extra attributes.
+    with pytest.raises(ValueError, match="cookie path"):
+        Response().set_cookie("sid", "x", path="/; Domain=evil.example; SameSite=None")
+    with pytest.raises(ValueError, match="cookie domain"):
+        Response().set_cookie("sid", "x", domain="a.example\r\nSet-Cookie: x=1")
+    with pytest.raises(ValueError, match="must be secure"):
+        Response().set_cookie("sid", "x", partitioned=True)
 
 
 def test_streaming_from_async_and_sync_iterables(interface: str) -> None:
@@ -281,4 +290,60 @@ def test_file_head_and_missing_file(interface: str, data_file: pathlib.Path) -> 
         r = client.get("/gone")
         assert (r.status_code, r.headers["content-type"]) == (404, "application/problem+json")
         assert "nope.bin" not in r.text
-        assert client.get("/dir").status_code == 500
+        assert client.get("/dir").status_code == 404
+
+
+@pytest.mark.parametrize("name", ["a%00b", "x" * 300, "..", "data.bin%2F..%2Fdata.bin"])
+def test_file_names_from_user_input_are_404_not_500(
+    interface: str, data_file: pathlib.Path, name: str
+) -> None:
+    """A NUL byte, a name too long for the filesystem, a directory, a path through a file."""
+    app = Application()
+    app.get("/dl/{name}", lambda name: FileResponse(f"{data_file.parent}/{name}"))
+
+    @app.exception_handler(404)
+    async def custom(request: Request, exc: Exception) -> tuple:
+        return {"missing": request.path_params.get("name")}, 404
+
+    with TestClient(app, interface) as client:
+        assert client.get("/dl/data.bin").content == CONTENT
+        r = client.get(f"/dl/{name}")
+    assert r.status_code == 404
+    assert "missing" in r.json()  # exception handlers see these 404s too
+
+
+def test_idle_stream_is_stopped_when_the_client_leaves(interface: str) -> None:
+    """The disconnect is noticed while the iterator waits for its next chunk."""
+    app = Application()
+    closed = threading.Event()
+
+    async def slow() -> Any:
+        try:
+            yield b"first\n"
+            await asyncio.sleep(30)  # idle: no chunk for a long time
+            yield b"never"
+        finally:
+            closed.set()
+
+    app.get("/slow", lambda: StreamingResponse(slow()))
+    with TestClient(app, interface) as client, client.stream("GET", "/slow") as r:
+        assert next(r.iter_lines()) == "first"
+    assert closed.wait(5)
+
+
+def test_streaming_response_can_echo_the_request_body(interface: str) -> None:
+    """The ASGI disconnect watcher must not steal body messages from the stream."""
+    app = Application()
+
+    @app.post("/echo", max_body_size=None)
+    async def echo(request: Request) -> StreamingResponse:
+        return StreamingResponse(request.stream())
+
+    def upload() -> Iterator[bytes]:
+        for i in range(40):
+            yield bytes([65 + i % 26]) * 50_000
+
+    expected = b"".join(upload())
+    with TestClient(app, interface) as client:
+        for _ in range(3):
+            assert client.post("/echo", content=upload()).content == expected

@@ -50,6 +50,21 @@ async def status(code: int) -> Response:
     return Response(b"whatever", status_code=code)
 
 
+@app.get("/latin-header")
+async def latin_header() -> Response:
+    return Response(b"x", headers={"x-name": "caf\u00e9"})
+
+
+@app.post("/echo-stream", max_body_size=None)
+async def echo_stream(request: Request) -> StreamingResponse:
+    return StreamingResponse(request.stream())
+
+
+@app.get("/headers")
+async def headers(request: Request) -> dict[str, Any]:
+    return dict(request.headers.items())
+
+
 @app.get("/bad-header")
 async def bad_header() -> Response:
     return Response(b"x", headers={"x-evil": "a\r\nx-injected: yes"})

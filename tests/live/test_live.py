@@ -9,6 +9,7 @@ callback, SIGTERM with a request in flight.
 
 from __future__ import annotations
 
+import json
 import pathlib
 import signal
 import threading
@@ -249,3 +250,51 @@ def test_sigterm_lets_the_request_in_flight_finish(server: str, tmp_path: pathli
     assert code == (-signal.SIGTERM if server == "uvicorn" else 0), running.output()
     events = running.events()
     assert events == ["startup", "slow:start", "slow:end", "shutdown"], events
+
+
+def _json_reply(port: int, raw: bytes) -> dict:
+    reply = raw_request(port, raw, half_close=False)
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith((b"HTTP/1.1 200", b"HTTP/1.0 200")), head
+    if b"transfer-encoding: chunked" in head.lower():
+        size, _, rest = body.partition(b"\r\n")
+        body = rest[: int(size, 16)]
+    return json.loads(body)
+
+
+def test_same_request_details_for_odd_request_lines(live: Server) -> None:
+    """HTTP/1.0, an absolute-form target and non-ASCII header bytes look the same everywhere."""
+    info = _json_reply(
+        live.port,
+        b"GET http://evil.example/info HTTP/1.1\r\nHost: good.example\r\nConnection: close\r\n\r\n",
+    )
+    assert info["host"] == "good.example"  # Host, not the request target (as under ASGI)
+    info = _json_reply(live.port, b"GET /info HTTP/1.0\r\nHost: h.example\r\n\r\n")
+    assert info["http_version"] == "1.0"
+    headers = _json_reply(
+        live.port,
+        b"GET /headers HTTP/1.1\r\nHost: h\r\nX-Latin: caf\xe9\r\nX-Utf8: caf\xc3\xa9\r\n"
+        b"X-Ok: yes\r\nConnection: close\r\n\r\n",
+    )
+    assert headers["x-ok"] == "yes"
+    assert "x-latin" not in headers and "x-utf8" not in headers
+
+
+def test_non_ascii_response_header_is_refused(live: Server) -> None:
+    with httpx.Client(base_url=live.url, timeout=10) as client:
+        r = client.get("/latin-header")
+    assert r.status_code == 500
+    assert "x-name" not in r.headers
+
+
+def test_streamed_echo_of_the_request_body(live: Server) -> None:
+    def upload():  # type: ignore[no-untyped-def]
+        for i in range(40):
+            yield bytes([65 + i % 26]) * 50_000
+
+    expected = b"".join(upload())
+    with httpx.Client(base_url=live.url, timeout=20) as client:
+        for _ in range(3):
+            r = client.post("/echo-stream", content=upload())
+            assert (r.status_code, len(r.content)) == (200, len(expected))
+            assert r.content == expected

@@ -423,6 +423,10 @@ def test_clean_headers_accepts_every_token_character(headers):
         "\x0b",
         "\x0c",
         "a\x7f",
+        "\x80",
+        "\xa0",
+        "\xff",
+        "caf\xe9",
         "\u0100",
         "€",
         "\ud800",
@@ -430,7 +434,7 @@ def test_clean_headers_accepts_every_token_character(headers):
     ],
 )
 def test_clean_headers_refuses_bad_values(headers, value):
-    """CR, LF, NUL, other controls, DEL and anything above U+00FF are refused."""
+    """CR, LF, NUL, other controls, DEL and anything non-ASCII (obs-text too) are refused."""
     with pytest.raises(ValueError, match="'x-bad'"):
         headers.clean_headers([("ok", "1"), ("x-bad", value)], True)
 
@@ -443,12 +447,7 @@ def test_clean_headers_refuses_bad_values(headers, value):
         "\t",
         "a\tb",
         " padded ",
-        "\x80",
-        "\xa0",
-        "\xff",
-        "caf\xe9",
         "".join(map(chr, range(0x20, 0x7F))),
-        "".join(map(chr, range(0x80, 0x100))),
     ],
 )
 def test_clean_headers_accepts_good_values(headers, value):
@@ -486,18 +485,20 @@ def test_encode_headers_refuses_non_latin1(headers):
 
 
 def test_decode_headers_lower_cases_names(headers):
-    """Request header bytes decode as Latin-1 with lower-case names; values untouched."""
-    raw = [(b"Content-Type", b"Text/Plain"), (b"X-A", b"\xe9\xff"), (b"HOST", b"")]
-    assert headers.decode_headers(raw) == [
-        ("content-type", "Text/Plain"),
-        ("x-a", "\xe9\xff"),
-        ("host", ""),
+    """Request header names are lower-cased, ASCII values kept as they are, and values with
+    non-ASCII bytes dropped (as Granian's RSGI side drops them)."""
+    raw = [
+        (b"Content-Type", b"Text/Plain"),
+        (b"X-A", b"\xe9\xff"),
+        (b"X-Utf8", "caf\u00e9".encode()),
+        (b"HOST", b""),
     ]
+    assert headers.decode_headers(raw) == [("content-type", "Text/Plain"), ("host", "")]
 
 
 def test_encode_decode_round_trip(headers):
     """Decoding what was encoded gives the (lower-case) pairs back."""
-    raw = [("a", "1"), ("b", "\xe9 \t x")]
+    raw = [("a", "1"), ("b", "\x7e \t x")]
     assert headers.decode_headers(headers.encode_headers(raw)) == raw
 
 
