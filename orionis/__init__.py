@@ -5,9 +5,13 @@
 """
 
 from orionis._hot import COMPILED
+from orionis.background import BackgroundTasks
 from orionis.controllers import Controller
-from orionis.exceptions import HTTPException
+from orionis.dependencies import Depends
+from orionis.exceptions import HTTPException, RequestValidationError
+from orionis.forms import FormData, UploadFile
 from orionis.foundation.application import Application
+from orionis.params import Body, Cookie, File, Form, Header, Path, Query
 from orionis.requests import Request
 from orionis.responses import (
     FileResponse,
@@ -25,17 +29,29 @@ __version__ = "0.1.0"
 __all__ = [
     "COMPILED",
     "Application",
+    "BackgroundTasks",
+    "Body",
     "Controller",
+    "Cookie",
+    "Depends",
+    "File",
     "FileResponse",
+    "Form",
+    "FormData",
     "HTMLResponse",
     "HTTPException",
+    "Header",
     "JSONResponse",
     "NoMatchFound",
+    "Path",
     "PlainTextResponse",
+    "Query",
     "RedirectResponse",
     "Request",
+    "RequestValidationError",
     "Response",
     "Router",
     "StreamingResponse",
+    "UploadFile",
     "__version__",
 ]

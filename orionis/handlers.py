@@ -62,11 +62,17 @@ def _contains_model(annotation: Any) -> bool:
 
 
 def return_annotation(func: Callable[..., Any]) -> Any:
+    """The return annotation, with ``tuple[Body, int]`` / ``tuple[Body, int, Headers]``
+    (a handler returning ``(body, status[, headers])``) reduced to ``Body``."""
     target = func if inspect.isfunction(func) or inspect.ismethod(func) else type(func).__call__
     try:
-        return typing.get_type_hints(target, include_extras=True).get("return")
+        annotation = typing.get_type_hints(target, include_extras=True).get("return")
     except Exception:
         return None
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is tuple and len(args) in (2, 3) and args[1] is int:
+        return args[0]
+    return annotation
 
 
 class Handler:

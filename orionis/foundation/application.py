@@ -127,10 +127,8 @@ class Application:
                 openapi_url, self._serve_openapi, include_in_schema=False, name="openapi"
             )
             if docs_url is not None:
-                page = docs_page(title, openapi_url, docs_js_url, docs_css_url)
-                self.router.get(
-                    docs_url, lambda: HTMLResponse(page), include_in_schema=False, name="docs"
-                )
+                self._docs_page = docs_page(title, openapi_url, docs_js_url, docs_css_url)
+                self.router.get(docs_url, self._serve_docs, include_in_schema=False, name="docs")
 
         from orionis.adapters.asgi import ASGIAdapter
         from orionis.adapters.rsgi import RSGIAdapter
@@ -295,6 +293,9 @@ class Application:
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI 3.1 document for the current routes."""
         return openapi_document(self, self.routes_table)
+
+    async def _serve_docs(self) -> HTMLResponse:
+        return HTMLResponse(self._docs_page)
 
     async def _serve_openapi(self) -> Response:
         table = self.routes_table

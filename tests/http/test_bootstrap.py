@@ -29,7 +29,7 @@ def test_notes_crud(app: Application, interface: str) -> None:
         home = client.get("/").json()
         assert home == {"app": "Orionis demo", "interface": interface, "notes": "/api/notes"}
         assert client.get("/api/notes").json() == []
-        r = client.post("/api/notes", json={"title": " Groceries ", "body": "milk"})
+        r = client.post("/api/notes", json={"title": "Groceries", "body": "milk"})
         assert r.status_code == 201
         note = r.json()
         assert note["title"] == "Groceries" and note["body"] == "milk"
@@ -57,6 +57,7 @@ def test_data_survives_a_restart(app: Application, interface: str) -> None:
     ("payload", "locations"),
     [
         ({"title": "", "body": "x"}, [["body", "title"]]),
+        ({"title": " \t ", "body": "x"}, [["body", "title"]]),
         ({"title": "t"}, [["body", "body"]]),
         ({"title": "t" * 201, "body": "x"}, [["body", "title"]]),
         ([1, 2], [["body"]]),
@@ -81,4 +82,8 @@ def test_malformed_and_oversized_bodies(app: Application, interface: str) -> Non
         r = client.post("/api/notes", content=b"x" * (2 * 1024 * 1024))
         assert r.status_code == 413
         assert client.get("/api/notes/abc").status_code == 404
+        r = client.get(f"/api/notes/{2**64}")  # beyond SQLite's integers: 422, not 500
+        assert (r.status_code, r.json()["errors"][0]["loc"]) == (422, ["path", "id"])
+        r = client.get(f"/api/notes?offset={2**64}")
+        assert (r.status_code, r.json()["errors"][0]["loc"]) == (422, ["query", "offset"])
         assert client.put("/api/notes/1").status_code == 405

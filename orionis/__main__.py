@@ -1,0 +1,5 @@
+"""``python -m orionis``: see ``orionis.cli``."""
+
+from orionis.cli import main
+
+raise SystemExit(main())
