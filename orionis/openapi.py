@@ -228,6 +228,10 @@ class _Operation:
     def _parameter(self, item: Input, key: Any, schemas: _Schemas) -> dict[str, Any]:
         if key is not None:
             schema = schemas.results[key]
+            if item.source == "path":  # what the converter itself enforces still holds
+                converter = _PATH_SCHEMAS[self.handler.plan.path_params.get(item.key, 0)]
+                if schema.get("type") == converter["type"] and "minimum" in converter:
+                    schema = {**schema, "minimum": max(schema.get("minimum", 0), 0)}
         elif item.source == "path":
             kinds = self.handler.plan.path_params
             schema = dict(_PATH_SCHEMAS[kinds.get(item.key, 0)])
