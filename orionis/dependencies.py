@@ -322,13 +322,20 @@ class Plan:
         self, base: Any, marker: Param, metadata: list[Any], source: str, name: str
     ) -> TypeAdapter[Any] | None:
         field = marker.field_info()
+        plain = field is None and not metadata
         if source == "path":
             converted = _PATH_TYPES[self.path_params[name]]
-            if field is None and not metadata and (base is Any or base is converted):
+            if plain and (base is Any or base is converted):
                 return None  # the router's converter already produced this type
+            if plain and base is str:  # e.g. {n:int} read as text: "5", not 5
+                return TypeAdapter(Annotated[str, pydantic.BeforeValidator(str)])
         if source == "file" and _is_upload(base):
             return None
-        if (base is str or base is Any) and field is None and not metadata:
+        if plain and base is Any:
+            return None
+        # Query strings, headers and cookies are text already; JSON and form values are not
+        # (a number, an object, an uploaded file), so a plain ``str`` is checked there too.
+        if plain and base is str and source in ("query", "header", "cookie"):
             return None
         parts = [base, *metadata] + ([field] if field is not None else [])
         annotated = Annotated[tuple(parts)] if len(parts) > 1 else base  # type: ignore[valid-type]
@@ -341,7 +348,11 @@ class Plan:
         bodies = [i for i in self.inputs if i.source == "body"]
         forms = [i for i in self.inputs if i.source in ("form", "file")]
         if bodies and forms:
-            raise TypeError(f"{self.owner}: a handler cannot take both a JSON body and form fields")
+            raise TypeError(
+                f"{self.owner}: a handler cannot take both a JSON body and form fields "
+                f"(JSON: {', '.join(repr(i.name) for i in bodies)}; "
+                f"form: {', '.join(repr(i.name) for i in forms)})"
+            )
         if len(bodies) > 1:
             for body in bodies:
                 body.embed = True  # several body parameters: {"a": ..., "b": ...}
@@ -406,7 +417,17 @@ def _is_json(content_type: str | None) -> bool:
 class RequestContext:
     """Per-request state for solving: cache, cleanups, background tasks, parsed bodies."""
 
-    __slots__ = ("app", "background", "cache", "errors", "exits", "form", "json", "request")
+    __slots__ = (
+        "app",
+        "background",
+        "body_failed",
+        "cache",
+        "errors",
+        "exits",
+        "form",
+        "json",
+        "request",
+    )
 
     def __init__(self, request: Request) -> None:
         self.request = request
@@ -416,6 +437,7 @@ class RequestContext:
         self.background: BackgroundTasks | None = None
         self.errors: list[dict[str, Any]] = []
         self.json: Any = _MISSING
+        self.body_failed = False  # a body-wide error is reported once, not per parameter
         self.form: Any = None
 
     async def solve(self, plan: Plan) -> dict[str, Any] | None:
@@ -503,21 +525,23 @@ class RequestContext:
             self.errors.extend(_errors(item, exc))
             return _MISSING
 
+    def _body_error(self, kind: str, msg: str) -> Any:
+        self.body_failed = True
+        self.errors.append({"loc": ["body"], "type": kind, "msg": msg})
+        return _MISSING
+
     async def _body_value(self, item: Input) -> Any:
         request = self.request
         body = await request.body()
         if not body:
             return self._check(item, _MISSING)
+        if self.body_failed:
+            return _MISSING
         if not _is_json(request.headers.get("content-type")):
             media = request.headers.get("content-type") or "no Content-Type"
-            self.errors.append(
-                {
-                    "loc": ["body"],
-                    "type": "content_type",
-                    "msg": f"Expected a JSON body (application/json), got {media}",
-                }
+            return self._body_error(
+                "content_type", f"Expected a JSON body (application/json), got {media}"
             )
-            return _MISSING
         if not item.embed:
             if item.adapter is None:
                 return self._parsed_json(body)
@@ -530,10 +554,7 @@ class RequestContext:
         if data is _MISSING:
             return _MISSING
         if not isinstance(data, dict):
-            self.errors.append(
-                {"loc": ["body"], "type": "dict_type", "msg": "Input should be a JSON object"}
-            )
-            return _MISSING
+            return self._body_error("dict_type", "Input should be a JSON object")
         return self._check(item, data.get(item.key, _MISSING))
 
     def _parsed_json(self, body: bytes) -> Any:
@@ -541,11 +562,7 @@ class RequestContext:
             try:
                 self.json = orjson.loads(body)
             except orjson.JSONDecodeError as exc:
-                self.errors.append(
-                    {"loc": ["body"], "type": "json_invalid", "msg": f"Invalid JSON: {exc}"}
-                )
-                self.json = None
-                return _MISSING
+                return self._body_error("json_invalid", f"Invalid JSON: {exc}")
         return self.json
 
     async def _form_value(self, item: Input) -> Any:

@@ -139,6 +139,8 @@ async def parse_form(
 ) -> FormData:
     """Parse a form body from its ``Content-Type`` and chunks (see module docstring)."""
     media, options = parse_options_header(content_type or "")
+    if not media and not b"".join([chunk async for chunk in chunks]):
+        return FormData()  # no body at all is an empty form: defaults apply
     if media == b"application/x-www-form-urlencoded":
         body = b"".join([chunk async for chunk in chunks])
         pairs = _hot.urls.parse_query(body.decode("utf-8", "replace"))

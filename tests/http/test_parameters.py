@@ -1469,3 +1469,16 @@ def test_registration_errors_stop_startup(
     message = str(info.value)
     for pattern in patterns:
         assert pattern in message, (pattern, message)
+
+
+def test_typed_path_segment_read_as_text(interface: str) -> None:
+    """``{n:int}`` matched as a number, but a handler asking for ``str`` gets text."""
+    app = Application()
+
+    @app.get("/n/{n:int}")
+    async def as_text(n: str) -> dict:
+        return {"n": n, "type": type(n).__name__}
+
+    with TestClient(app, interface) as client:
+        assert client.get("/n/42").json() == {"n": "42", "type": "str"}
+        assert client.get("/n/x").status_code == 404
