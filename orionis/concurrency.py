@@ -13,11 +13,24 @@ T = TypeVar("T")
 __all__ = ["iterate_in_threadpool", "run_in_threadpool"]
 
 
+def call_sync(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call ``func``; a ``StopIteration`` escaping it becomes a ``RuntimeError``.
+
+    asyncio cannot carry ``StopIteration`` through a future (it would leave the awaiting
+    request hanging forever), so work sent to a pool goes through this. Module-level so it
+    pickles for the process pool.
+    """
+    try:
+        return func(*args, **kwargs)
+    except StopIteration as exc:
+        raise RuntimeError(f"{func!r} raised StopIteration") from exc
+
+
 async def run_in_threadpool(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Call ``func`` in the event loop's default thread pool, with the caller's contextvars."""
     loop = asyncio.get_running_loop()
     context = contextvars.copy_context()
-    call = functools.partial(context.run, func, *args, **kwargs)
+    call = functools.partial(context.run, call_sync, func, *args, **kwargs)
     return await loop.run_in_executor(None, call)
 
 

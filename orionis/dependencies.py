@@ -221,9 +221,10 @@ class Plan:
     def _dependency(self, name: str | None, marker: Depends, annotation: Any = None) -> Dependency:
         call = marker.dependency
         if call is None:
-            if not callable(annotation):
+            if not inspect.isclass(annotation) or annotation is Any:
                 raise TypeError(
-                    f"{self.owner}: Depends() without a callable needs a class annotation"
+                    f"{self.owner}: Depends() without a callable needs a class annotation "
+                    f"(parameter {name!r})"
                 )
             call = annotation
         return Dependency(name, call, marker.use_cache, Plan(call, self.path_params))
@@ -440,31 +441,51 @@ class RequestContext:
         self.body_failed = False  # a body-wide error is reported once, not per parameter
         self.form: Any = None
 
-    async def solve(self, plan: Plan) -> dict[str, Any] | None:
-        """The keyword arguments for ``plan``'s callable, or None if something was invalid."""
-        failed = len(self.errors)
-        kwargs: dict[str, Any] = {}
+    async def solve(self, *plans: Plan) -> list[dict[str, Any]] | None:
+        """Keyword arguments for each plan's callable, or None if any input was invalid.
+
+        Two phases, so an invalid request has no side effects: first every input of the
+        plans and of all their dependencies is validated (every error collected); only if
+        all are valid are the dependencies called, in declaration order.
+        """
+        inputs: dict[int, dict[str, Any]] = {}
+        for plan in plans:
+            await self._validate(plan, inputs)
+        if self.errors:
+            return None
+        return [await self._kwargs(plan, inputs) for plan in plans]
+
+    def _effective(self, dep: Dependency) -> tuple[Callable[..., Any], Plan]:
+        overrides = self.app.dependency_overrides
+        if overrides and dep.call in overrides:
+            call = overrides[dep.call]
+            return call, self.app.override_plan(call, dep.plan.path_params)
+        return dep.call, dep.plan
+
+    async def _validate(self, plan: Plan, inputs: dict[int, dict[str, Any]]) -> None:
+        if id(plan) in inputs:  # a dependency shared by several callables
+            return
+        values = inputs[id(plan)] = {}
         for dep in plan.dependencies:
-            value = await self.resolve(dep)
-            if dep.name is not None and value is not _MISSING:
-                kwargs[dep.name] = value
+            await self._validate(self._effective(dep)[1], inputs)
         for item in plan.inputs:
             value = await self._value(item)
             if value is not _MISSING:
-                kwargs[item.name] = value
-        return kwargs if len(self.errors) == failed else None
+                values[item.name] = value
 
-    async def resolve(self, dep: Dependency) -> Any:
-        call, plan = dep.call, dep.plan
-        overrides = self.app.dependency_overrides
-        if overrides and call in overrides:
-            call = overrides[call]
-            plan = self.app.override_plan(call, plan.path_params)
+    async def _kwargs(self, plan: Plan, inputs: dict[int, dict[str, Any]]) -> dict[str, Any]:
+        kwargs = dict(inputs[id(plan)])
+        for dep in plan.dependencies:
+            value = await self._call(dep, inputs)
+            if dep.name is not None:
+                kwargs[dep.name] = value
+        return kwargs
+
+    async def _call(self, dep: Dependency, inputs: dict[int, dict[str, Any]]) -> Any:
+        call, plan = self._effective(dep)
         if dep.use_cache and call in self.cache:
             return self.cache[call]
-        kwargs = await self.solve(plan)
-        if kwargs is None:
-            return _MISSING
+        kwargs = await self._kwargs(plan, inputs)
         kind = plan.kind
         if kind == ASYNC:
             value = await call(**kwargs)
@@ -472,11 +493,14 @@ class RequestContext:
             value = await run_in_threadpool(call, **kwargs)
         elif kind == ASYNC_GEN:
             generator = call(**kwargs)
-            value = await generator.__anext__()
+            try:
+                value = await generator.__anext__()
+            except StopAsyncIteration:
+                raise RuntimeError(f"dependency {plan.owner} did not yield") from None
             self.exits.append((ASYNC_GEN, generator))
         else:
             generator = call(**kwargs)
-            value = await run_in_threadpool(next, generator)
+            value = await run_in_threadpool(_first, generator, plan.owner)
             self.exits.append((SYNC_GEN, generator))
         if dep.use_cache:
             self.cache[call] = value
@@ -585,8 +609,9 @@ class RequestContext:
 
     # -- after the response ----------------------------------------------------------
     async def finish(self, error: BaseException | None) -> None:
-        """Run background tasks, then finish generator dependencies in reverse order."""
-        if self.background is not None:
+        """Run background tasks (unless the handler raised: the work it queued belongs to
+        a request that failed), then finish generator dependencies in reverse order."""
+        if self.background is not None and error is None:
             await self.background.run()
         while self.exits:
             kind, generator = self.exits.pop()
@@ -597,6 +622,13 @@ class RequestContext:
                     await run_in_threadpool(_finish_sync, generator, error)
             except Exception:
                 logger.exception("cleanup of dependency %r failed", generator)
+
+
+def _first(generator: Any, owner: str) -> Any:
+    try:
+        return next(generator)
+    except StopIteration:
+        raise RuntimeError(f"dependency {owner} did not yield") from None
 
 
 async def _finish_async(generator: Any, error: BaseException | None) -> None:

@@ -23,7 +23,7 @@ from typing import Any, Literal
 import pydantic
 from pydantic import TypeAdapter
 
-from orionis.concurrency import run_in_threadpool
+from orionis.concurrency import call_sync, run_in_threadpool
 from orionis.controllers import Controller
 from orionis.dependencies import ASYNC, Depends, Plan, RequestContext, call_kind
 from orionis.exceptions import RequestValidationError
@@ -178,12 +178,15 @@ class Handler:
             instance = self.controller() if self.controller is not None else None
         else:
             context = request._context = RequestContext(request)
-            init_kwargs = await context.solve(self.init_plan) if self.init_plan else {}
-            solved = await context.solve(self.plan)
-            if context.errors:
+            plans = (self.plan, self.init_plan) if self.init_plan else (self.plan,)
+            solved = await context.solve(*plans)
+            if solved is None:
                 raise RequestValidationError(context.errors)
-            kwargs = solved or {}
-            instance = self.controller(**(init_kwargs or {})) if self.controller else None
+            kwargs = solved[0]
+            if self.controller is None:
+                instance = None
+            else:
+                instance = self.controller(**solved[1]) if self.init_plan else self.controller()
         return self.render(await self._invoke(instance, kwargs, request))
 
     async def _invoke(self, instance: Any, kwargs: dict[str, Any], request: Request) -> Any:
@@ -195,7 +198,7 @@ class Handler:
         if self.executor == "process":
             pool = request.app.process_pool
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(pool, functools.partial(func, **kwargs))
+            return await loop.run_in_executor(pool, functools.partial(call_sync, func, **kwargs))
         return await run_in_threadpool(func, **kwargs)
 
     def render(self, result: Any) -> Response:

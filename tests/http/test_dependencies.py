@@ -1438,3 +1438,55 @@ def test_request_is_available_to_dependencies(interface: str) -> None:
 
     with TestClient(app, interface) as client:
         assert client.get("/where/abc").json() == {"x": "abc", "here": "GET /where/abc"}
+
+
+def test_invalid_input_means_no_dependency_runs(interface: str) -> None:
+    """Every input is validated before any dependency is called: a 422 has no side effects."""
+    log: list[str] = []
+
+    async def transaction() -> AsyncIterator[str]:
+        log.append("begin")
+        yield "tx"
+        log.append("commit")
+
+    class Repo(Controller):
+        def __init__(self, tx: Annotated[str, Depends(transaction)]) -> None:
+            self.tx = tx
+
+        async def save(self, count: Annotated[int, Query(ge=1)]) -> dict:
+            return {"tx": self.tx, "count": count}
+
+    app = Application()
+
+    @app.post("/save")
+    async def save(tx: Annotated[str, Depends(transaction)], count: Annotated[int, Query(ge=1)]):
+        return {"tx": tx, "count": count}
+
+    app.post("/repo", (Repo, "save"))
+    with TestClient(app, interface) as client:
+        for path in ("/save", "/repo"):
+            assert client.post(f"{path}?count=0").status_code == 422
+            assert log == []
+            assert client.post(f"{path}?count=2").json() == {"tx": "tx", "count": 2}
+            assert log == ["begin", "commit"]
+            log.clear()
+
+
+def test_background_tasks_of_a_failed_request_are_dropped(interface: str) -> None:
+    ran: list[str] = []
+    app = Application()
+
+    @app.post("/fail")
+    async def fail(tasks: BackgroundTasks) -> None:
+        tasks.add_task(ran.append, "email")
+        raise HTTPException(400, "nope")
+
+    @app.post("/ok")
+    async def ok(tasks: BackgroundTasks) -> None:
+        tasks.add_task(ran.append, "email")
+
+    with TestClient(app, interface) as client:
+        assert client.post("/fail").status_code == 400
+        assert ran == []
+        assert client.post("/ok").status_code == 204
+    assert ran == ["email"]
