@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import quote
 
 from orionis import _hot
 
-__all__ = ["URL", "Address", "Headers", "MutableHeaders", "QueryParams", "State"]
+__all__ = ["URL", "Address", "Headers", "MultiDict", "MutableHeaders", "QueryParams", "State"]
 
 Headers = _hot.headers.Headers
 MutableHeaders = _hot.headers.MutableHeaders
@@ -22,34 +22,33 @@ class Address(NamedTuple):
     port: int
 
 
-class QueryParams(Mapping[str, str]):
-    """Decoded query parameters, in order, repeats kept.
+V = TypeVar("V")
 
-    ``params["q"]`` and ``params.get("q")`` give the last value (as Starlette and FastAPI do
-    for a scalar parameter); ``params.getlist("q")`` gives all of them.
+
+class MultiDict(Mapping[str, V]):
+    """Read-only pairs in order, repeats kept (query strings, forms).
+
+    As in Starlette: ``d[key]``, ``get`` and ``items()`` see the last value for a key;
+    ``getlist(key)`` and ``multi_items()`` see every one.
     """
 
     __slots__ = ("_dict", "_list")
 
-    def __init__(self, pairs: list[tuple[str, str]] | Mapping[str, str] | None = None) -> None:
+    def __init__(self, pairs: list[tuple[str, V]] | Mapping[str, V] | None = None) -> None:
         if pairs is None:
             pairs = []
         elif isinstance(pairs, Mapping):
-            pairs = [(str(k), str(v)) for k, v in pairs.items()]
-        self._list: list[tuple[str, str]] = pairs
-        self._dict: dict[str, str] = dict(pairs)
+            pairs = list(pairs.items())
+        self._list: list[tuple[str, V]] = pairs
+        self._dict: dict[str, V] = dict(pairs)
 
-    @classmethod
-    def from_string(cls, query_string: str) -> QueryParams:
-        return cls(_hot.urls.parse_query(query_string))
-
-    def getlist(self, key: str) -> list[str]:
+    def getlist(self, key: str) -> list[V]:
         return [v for k, v in self._list if k == key]
 
-    def multi_items(self) -> list[tuple[str, str]]:
+    def multi_items(self) -> list[tuple[str, V]]:
         return list(self._list)
 
-    def __getitem__(self, key: str) -> str:
+    def __getitem__(self, key: str) -> V:
         return self._dict[key]
 
     def __contains__(self, key: object) -> bool:
@@ -62,12 +61,23 @@ class QueryParams(Mapping[str, str]):
         return len(self._dict)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, QueryParams):
-            return sorted(self._list) == sorted(other._list)
+        if isinstance(other, MultiDict):
+            return type(self) is type(other) and self._list == other._list
         return NotImplemented
 
     def __repr__(self) -> str:
-        return f"QueryParams({self._list!r})"
+        return f"{type(self).__name__}({self._list!r})"
+
+
+class QueryParams(MultiDict[str]):
+    """Decoded query parameters. ``params.get("q")`` is the last ``q`` (as in Starlette and
+    FastAPI for a scalar parameter); ``params.getlist("q")`` has them all."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_string(cls, query_string: str) -> QueryParams:
+        return cls(_hot.urls.parse_query(query_string))
 
 
 _PATH_SAFE = "/:@!$&'()*+,;=~"

@@ -10,7 +10,7 @@ files deleted) after the response is sent.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -19,7 +19,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from orionis import _hot
 from orionis.concurrency import run_in_threadpool
-from orionis.datastructures import Headers
+from orionis.datastructures import Headers, MultiDict
 from orionis.exceptions import HTTPException, RequestValidationError
 
 __all__ = ["FormData", "FormLimits", "UploadFile", "parse_form"]
@@ -90,44 +90,15 @@ class UploadFile:
 FormValue = str | UploadFile
 
 
-class FormData:
-    """Form fields in order, repeats kept: ``get`` (last value), ``getlist``, ``items``."""
+class FormData(MultiDict[FormValue]):
+    """Form fields and ``UploadFile``s in order, repeats kept (see ``MultiDict``)."""
 
-    def __init__(self, items: list[tuple[str, FormValue]] | None = None) -> None:
-        self._list = items or []
-        self._dict = dict(self._list)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self._dict.get(key, default)
-
-    def getlist(self, key: str) -> list[FormValue]:
-        return [v for k, v in self._list if k == key]
-
-    def items(self) -> list[tuple[str, FormValue]]:
-        return list(self._list)
-
-    def keys(self) -> list[str]:
-        return list(self._dict)
-
-    def __getitem__(self, key: str) -> FormValue:
-        return self._dict[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._dict
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._dict)
-
-    def __len__(self) -> int:
-        return len(self._dict)
+    __slots__ = ()
 
     async def close(self) -> None:
         for _, value in self._list:
             if isinstance(value, UploadFile):
                 await value.close()
-
-    def __repr__(self) -> str:
-        return f"FormData({self._list!r})"
 
 
 def _invalid(message: str) -> RequestValidationError:

@@ -1047,7 +1047,7 @@ def form_app(seen: list[UploadFile] | None = None, **options: Any) -> Applicatio
     async def raw_form(request: Request) -> dict:
         form = await request.form()
         items = []
-        for key, value in form.items():
+        for key, value in form.multi_items():
             if isinstance(value, str):
                 items.append([key, value])
             else:
@@ -1056,7 +1056,7 @@ def form_app(seen: list[UploadFile] | None = None, **options: Any) -> Applicatio
             "get": form.get("a"),
             "getlist": form.getlist("a"),
             "get_default": form.get("zzz", "dflt"),
-            "keys": form.keys(),
+            "keys": list(form.keys()),
             "len": len(form),
             "contains": ["a" in form, "zzz" in form],
             "items": items,
@@ -1066,7 +1066,7 @@ def form_app(seen: list[UploadFile] | None = None, **options: Any) -> Applicatio
     @app.post("/form-and-request")
     async def form_and_request(name: Annotated[str, Form()], request: Request) -> dict:
         form = await request.form()
-        return {"name": name, "form": form.items()}
+        return {"name": name, "form": form.multi_items()}
 
     @app.post("/big", max_body_size=None)
     async def big(doc: UploadFile) -> dict:

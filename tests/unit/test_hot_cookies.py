@@ -8,39 +8,10 @@ from __future__ import annotations
 import http.cookies
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from orionis._hot import load
-
-PROPERTY = settings(
-    max_examples=200,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-
-
-@pytest.fixture(params=["compiled", "pure"])
-def twin(request):
-    return request.param
-
-
-@pytest.fixture
-def cookies(twin):
-    return load("cookies", twin == "compiled")
-
-
-def _other(twin: str):
-    """The twin the fixture did not pick, for agreement checks."""
-    return load("cookies", twin != "compiled")
-
-
-def _outcome(fn, *args):
-    try:
-        return ("ok", fn(*args))
-    except Exception as exc:
-        return ("raised", type(exc))
+from tests.unit.twins import PROPERTY, other, outcome
 
 
 def _reference(header: str) -> dict:
@@ -195,7 +166,9 @@ _HEADER_TEXT = st.lists(
 @given(header=_COOKIE_TEXT)
 def test_twins_agree_on_parse_cookie(cookies, twin, header):
     """Compiled and interpreted ``parse_cookie`` give the same answer for any text."""
-    assert _outcome(cookies.parse_cookie, header) == _outcome(_other(twin).parse_cookie, header)
+    assert outcome(cookies.parse_cookie, header) == outcome(
+        other("cookies", twin).parse_cookie, header
+    )
 
 
 @PROPERTY

@@ -9,34 +9,12 @@ import enum
 import http
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from orionis._hot import load
-
-PROPERTY = settings(
-    max_examples=200,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+from tests.unit.twins import PROPERTY, other
 
 TOKEN_SPECIALS = "!#$%&'*+-.^_`|~"
-
-
-@pytest.fixture(params=["compiled", "pure"])
-def twin(request):
-    return request.param
-
-
-@pytest.fixture
-def headers(twin):
-    return load("headers", twin == "compiled")
-
-
-def _other(twin: str):
-    """The twin the fixture did not pick, for agreement checks."""
-    return load("headers", twin != "compiled")
 
 
 def test_twin_is_the_requested_module(headers, twin):
@@ -515,7 +493,7 @@ _VALUES = st.one_of(
 )
 
 
-def _clean_outcome(module, pairs: list, keep: bool):
+def _cleanoutcome(module, pairs: list, keep: bool):
     raw = list(pairs)
     try:
         result = module.clean_headers(raw, keep)
@@ -528,4 +506,4 @@ def _clean_outcome(module, pairs: list, keep: bool):
 @given(pairs=st.lists(st.tuples(_NAMES, _VALUES), max_size=5), keep=st.booleans())
 def test_twins_agree_on_clean_headers(headers, twin, pairs, keep):
     """Compiled and interpreted ``clean_headers`` agree: result, identity, or error."""
-    assert _clean_outcome(headers, pairs, keep) == _clean_outcome(_other(twin), pairs, keep)
+    assert _cleanoutcome(headers, pairs, keep) == _cleanoutcome(other("headers", twin), pairs, keep)

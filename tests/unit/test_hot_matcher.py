@@ -12,34 +12,12 @@ import sys
 import uuid
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from orionis._hot import load
-
-PROPERTY = settings(
-    max_examples=200,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+from tests.unit.twins import PROPERTY, other, outcome
 
 UID = "123e4567-e89b-12d3-a456-426614174000"
-
-
-@pytest.fixture(params=["compiled", "pure"])
-def twin(request):
-    return request.param
-
-
-@pytest.fixture
-def matcher(twin):
-    return load("matcher", twin == "compiled")
-
-
-def _other(twin: str):
-    """The twin the fixture did not pick, for agreement checks."""
-    return load("matcher", twin != "compiled")
 
 
 def _table(matcher, *routes):
@@ -530,13 +508,6 @@ _PATHS = st.one_of(
 )
 
 
-def _outcome(fn, *args):
-    try:
-        return ("ok", fn(*args))
-    except Exception as exc:
-        return ("raised", type(exc))
-
-
 @PROPERTY
 @given(
     routes=st.lists(st.tuples(_ROUTE, _METHODS), min_size=1, max_size=6),
@@ -544,9 +515,9 @@ def _outcome(fn, *args):
 )
 def test_twins_agree_on_matching(matcher, twin, routes, probes):
     """The compiled and interpreted tries build and match identically."""
-    mine, theirs = matcher.Matcher(), _other(twin).Matcher()
+    mine, theirs = matcher.Matcher(), other("matcher", twin).Matcher()
     for segments, methods in routes:
-        assert _outcome(mine.add, list(segments), methods) == _outcome(
+        assert outcome(mine.add, list(segments), methods) == outcome(
             theirs.add, list(segments), methods
         )
     for path, method in probes:

@@ -8,39 +8,10 @@ from __future__ import annotations
 import urllib.parse
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from orionis._hot import load
-
-PROPERTY = settings(
-    max_examples=200,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-
-
-@pytest.fixture(params=["compiled", "pure"])
-def twin(request):
-    return request.param
-
-
-@pytest.fixture
-def urls(twin):
-    return load("urls", twin == "compiled")
-
-
-def _other(twin: str):
-    """The twin the fixture did not pick, for agreement checks."""
-    return load("urls", twin != "compiled")
-
-
-def _outcome(fn, *args):
-    try:
-        return ("ok", fn(*args))
-    except Exception as exc:
-        return ("raised", type(exc))
+from tests.unit.twins import PROPERTY, other, outcome
 
 
 def test_twin_is_the_requested_module(urls, twin):
@@ -213,14 +184,14 @@ _ESCAPE_HEAVY_TEXT = st.lists(
 @given(s=st.one_of(st.text(), _ESCAPE_HEAVY_TEXT), plus=st.booleans())
 def test_twins_agree_on_unquote(urls, twin, s, plus):
     """Compiled and interpreted ``unquote`` give the same answer for any text."""
-    assert _outcome(urls.unquote, s, plus) == _outcome(_other(twin).unquote, s, plus)
+    assert outcome(urls.unquote, s, plus) == outcome(other("urls", twin).unquote, s, plus)
 
 
 @PROPERTY
 @given(qs=st.one_of(st.text(), _ESCAPE_HEAVY_TEXT))
 def test_twins_agree_on_parse_query(urls, twin, qs):
     """Compiled and interpreted ``parse_query`` give the same answer for any text."""
-    assert _outcome(urls.parse_query, qs) == _outcome(_other(twin).parse_query, qs)
+    assert outcome(urls.parse_query, qs) == outcome(other("urls", twin).parse_query, qs)
 
 
 _ASCII_LITERAL = st.characters(max_codepoint=0x7F, exclude_characters="%")
