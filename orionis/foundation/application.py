@@ -36,7 +36,7 @@ from orionis.foundation.enums.runtimes import Runtime
 from orionis.foundation.lifespan import LifespanCallback, LifespanHooks
 from orionis.handlers import Endpoint, to_response
 from orionis.middleware.base import build_chain, instantiate
-from orionis.openapi import docs_page, openapi_document
+from orionis.openapi import docs_page, docs_policy, openapi_document
 from orionis.responses import (
     FileResponse,
     HTMLResponse,
@@ -128,6 +128,7 @@ class Application:
             )
             if docs_url is not None:
                 self._docs_page = docs_page(title, openapi_url, docs_js_url, docs_css_url)
+                self._docs_policy = docs_policy(docs_js_url, docs_css_url)
                 self.router.get(docs_url, self._serve_docs, include_in_schema=False, name="docs")
 
         from orionis.adapters.asgi import ASGIAdapter
@@ -295,7 +296,8 @@ class Application:
         return openapi_document(self, self.routes_table)
 
     async def _serve_docs(self) -> HTMLResponse:
-        return HTMLResponse(self._docs_page)
+        # Its own policy, so SecurityHeadersMiddleware's stricter default does not blank it.
+        return HTMLResponse(self._docs_page, headers={"content-security-policy": self._docs_policy})
 
     async def _serve_openapi(self) -> Response:
         table = self.routes_table

@@ -1,0 +1,130 @@
+"""Cross-Origin Resource Sharing, with Starlette's options and semantics.
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["https://app.example"],
+        allow_methods=["GET", "POST"],
+        allow_headers=["authorization", "content-type"],
+        allow_credentials=True,
+    )
+
+A preflight (``OPTIONS`` with ``Origin`` and ``Access-Control-Request-Method``) is answered
+here, before routing: 204 with the allowed methods and headers, or a 400 problem naming what
+is not allowed. Other requests from an allowed origin get ``Access-Control-Allow-Origin``
+(the origin itself, with ``Vary: Origin``, unless all origins are allowed without
+credentials, then ``*``). Requests without ``Origin`` pass through untouched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from orionis.exceptions import problem
+from orionis.middleware.base import CallNext, Middleware
+from orionis.requests import Request
+from orionis.responses import Response
+
+__all__ = ["CORSMiddleware"]
+
+ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+# Headers browsers may send without asking (CORS-safelisted request headers).
+SAFELISTED = frozenset({"accept", "accept-language", "content-language", "content-type"})
+
+
+class CORSMiddleware(Middleware):
+    """See the module docstring; options mirror Starlette's ``CORSMiddleware``."""
+
+    def __init__(
+        self,
+        allow_origins: Sequence[str] = (),
+        allow_methods: Sequence[str] = ("GET",),
+        allow_headers: Sequence[str] = (),
+        allow_credentials: bool = False,
+        allow_origin_regex: str | None = None,
+        expose_headers: Sequence[str] = (),
+        max_age: int = 600,
+    ) -> None:
+        if isinstance(allow_origins, str) or isinstance(allow_methods, str):
+            raise TypeError("allow_origins and allow_methods are lists, e.g. ['GET']")
+        self.allow_all_origins = "*" in allow_origins
+        self.origins = frozenset(allow_origins)
+        self.origin_regex = re.compile(allow_origin_regex) if allow_origin_regex else None
+        methods = ALL_METHODS if "*" in allow_methods else tuple(m.upper() for m in allow_methods)
+        self.methods = frozenset(methods)
+        self.allow_all_headers = "*" in allow_headers
+        self.headers = SAFELISTED | {h.lower() for h in allow_headers}
+        self.credentials = allow_credentials
+        # Echoing the origin is required with credentials, and whenever the answer depends on it.
+        self.echo_origin = not self.allow_all_origins or allow_credentials
+        simple: list[tuple[str, str]] = []
+        if allow_credentials:
+            simple.append(("access-control-allow-credentials", "true"))
+        if expose_headers:
+            simple.append(("access-control-expose-headers", ", ".join(expose_headers)))
+        self.simple_headers = simple
+        preflight = [
+            ("access-control-allow-methods", ", ".join(sorted(self.methods))),
+            ("access-control-max-age", str(max_age)),
+        ]
+        if allow_credentials:
+            preflight.append(("access-control-allow-credentials", "true"))
+        if not self.allow_all_headers:
+            preflight.append(("access-control-allow-headers", ", ".join(sorted(self.headers))))
+        self.preflight_headers = preflight
+
+    def allows(self, origin: str) -> bool:
+        if self.allow_all_origins or origin in self.origins:
+            return True
+        return self.origin_regex is not None and self.origin_regex.fullmatch(origin) is not None
+
+    async def handle(self, request: Request, call_next: CallNext) -> Response:
+        headers = request.headers
+        origin = headers.get("origin")
+        if origin is None:
+            return await call_next()
+        if request.method == "OPTIONS" and "access-control-request-method" in headers:
+            return self._preflight(origin, headers)
+        response = await call_next()
+        if self.allows(origin):
+            self._decorate(response, origin)
+        return response
+
+    def _decorate(self, response: Response, origin: str) -> None:
+        raw = response.raw_headers
+        if self.echo_origin:
+            raw.append(("access-control-allow-origin", origin))
+            _add_vary(raw, "Origin")
+        else:
+            raw.append(("access-control-allow-origin", "*"))
+        raw.extend(self.simple_headers)
+
+    def _preflight(self, origin: str, headers: Any) -> Response:
+        refused = []
+        if not self.allows(origin):
+            refused.append("origin")
+        method = headers.get("access-control-request-method", "").upper()
+        if method not in self.methods:
+            refused.append("method")
+        requested = headers.get("access-control-request-headers")
+        names = [h.strip().lower() for h in requested.split(",") if h.strip()] if requested else []
+        if not self.allow_all_headers and any(h not in self.headers for h in names):
+            refused.append("headers")
+        if refused:
+            return problem(400, f"CORS preflight refused: disallowed {', '.join(refused)}.")
+        response = Response(status_code=204, headers=self.preflight_headers)
+        response.raw_headers.append(("access-control-allow-origin", origin))
+        _add_vary(response.raw_headers, "Origin")
+        if self.allow_all_headers and requested:
+            response.raw_headers.append(("access-control-allow-headers", requested))
+        return response
+
+
+def _add_vary(raw: list[tuple[str, str]], value: str) -> None:
+    for i, (name, existing) in enumerate(raw):
+        if name == "vary":
+            if value.lower() not in (v.strip().lower() for v in existing.split(",")):
+                raw[i] = (name, f"{existing}, {value}")
+            return
+    raw.append(("vary", value))
