@@ -127,7 +127,7 @@ def test_class_as_dependency_with_bare_depends(interface: str) -> None:
         return {"type": type(p).__name__, "page": p.page, "size": p.size}
 
     @app.get("/default")
-    def default(p: Pagination = Depends()) -> dict[str, Any]:  # noqa: B008
+    def default(p: Pagination = Depends()) -> dict[str, Any]:
         return {"type": type(p).__name__, "page": p.page, "size": p.size}
 
     with TestClient(app, interface) as client:
@@ -148,7 +148,7 @@ def test_depends_without_callable_needs_a_class_annotation() -> None:
     app = Application()
 
     @app.get("/unannotated")
-    def unannotated(x=Depends()) -> str:  # noqa: B008
+    def unannotated(x=Depends()) -> str:
         return "never"
 
     with pytest.raises(TypeError, match="Depends\\(\\) without a callable"):
