@@ -1,0 +1,105 @@
+"""What every benchmark app answers, and the data the load generator sends.
+
+Every app (bare RSGI/ASGI floors, Orionis, peers) implements exactly these endpoints:
+
+- ``GET /plaintext`` -> ``Hello, World!`` as ``text/plain``
+- ``GET /json`` -> ``{"message": "Hello, World!"}`` as ``application/json``
+- ``GET /users/{id:int}`` -> ``{"id": <id>}``; registered among ``route_table()``'s 100 routes
+  (static and dynamic, several prefixes), the way a real API's table looks
+- ``POST /echo`` -> the JSON body parsed and serialised back (``application/json``)
+- ``POST /realistic?include=<str>`` (not for the bare floors): CORS middleware allowing
+  ``ALLOWED_ORIGIN``, security-header middleware (the ``SECURITY_HEADERS`` below), a JWT
+  (HS256, ``JWT_SECRET``, issuer ``JWT_ISSUER``) from ``Authorization: Bearer``, a JSON body
+  validated by the ``Order`` pydantic model, and the query parameter ``include``. Answers
+  ``{"user": <sub claim>, "include": <include>, "order": <validated order>}``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import jwt
+import orjson
+import pydantic
+
+PLAINTEXT = b"Hello, World!"
+JSON_MESSAGE = {"message": "Hello, World!"}
+
+JWT_SECRET = "benchmark-secret-key-0123456789abcdef"
+JWT_ISSUER = "orionis-bench"
+ALLOWED_ORIGIN = "https://app.example"
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "content-security-policy": "default-src 'none'",
+}
+
+
+class OrderLine(pydantic.BaseModel):
+    sku: str = pydantic.Field(min_length=1, max_length=32)
+    quantity: int = pydantic.Field(gt=0, le=1000)
+
+
+class Order(pydantic.BaseModel):
+    customer: str = pydantic.Field(min_length=1, max_length=100)
+    lines: list[OrderLine] = pydantic.Field(min_length=1, max_length=50)
+    note: str | None = None
+
+
+def token() -> str:
+    """A valid token for the realistic route (expires in a day)."""
+    claims = {"sub": "user-42", "iss": JWT_ISSUER, "exp": int(time.time()) + 86400}
+    return jwt.encode(claims, JWT_SECRET, algorithm="HS256")
+
+
+def echo_payload(size: int = 1536) -> bytes:
+    """A JSON object of about ``size`` bytes (1.5 KB by default)."""
+    items = []
+    i = 0
+    while len(orjson.dumps({"items": items})) < size:
+        items.append({"id": i, "name": f"item-{i}", "price": i * 1.25, "tags": ["a", "b"]})
+        i += 1
+    return orjson.dumps({"items": items})
+
+
+ORDER = orjson.dumps(
+    {
+        "customer": "ACME Corp",
+        "lines": [{"sku": f"SKU-{i}", "quantity": i + 1} for i in range(5)],
+        "note": "leave at the door",
+    }
+)
+
+
+def realistic_answer(include: str) -> dict[str, Any]:
+    return {"user": "user-42", "include": include, "order": orjson.loads(ORDER)}
+
+
+# -- the 100-route table -----------------------------------------------------------------
+RESOURCES = ("accounts", "orders", "products", "invoices", "teams", "projects", "tickets")
+
+
+def route_table() -> list[tuple[str, str, str]]:
+    """``(method, path, kind)`` for 100 routes, ``GET /users/{id}`` among them.
+
+    ``kind`` is ``static`` or ``int`` (one ``{id}`` integer parameter); paths use ``{id}``
+    and each app translates to its own syntax. Every route answers ``{"ok": true}`` except
+    ``/users/{id}``.
+    """
+    routes: list[tuple[str, str, str]] = []
+    for version in ("v1", "v2"):
+        for resource in RESOURCES:
+            base = f"/api/{version}/{resource}"
+            routes.append(("GET", base, "static"))
+            routes.append(("POST", base, "static"))
+            routes.append(("GET", base + "/{id}", "int"))
+            routes.append(("PUT", base + "/{id}", "int"))
+            routes.append(("GET", base + "/{id}/history", "int"))
+            routes.append(("GET", base + "/search", "static"))
+            routes.append(("GET", base + "/{id}/owners", "int"))
+    routes.append(("GET", "/users/me", "static"))  # a static sibling of the measured route
+    routes.append(("GET", "/users/{id}", "int"))  # the measured one, last in the table
+    assert len(routes) == 100, len(routes)
+    return routes
