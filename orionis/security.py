@@ -14,10 +14,16 @@ attribute: ``(scheme_name, security_scheme_object)``. Missing or malformed crede
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import re
+import time
 from collections.abc import Sequence
 from typing import Any
 
 import jwt
+import orjson
 
 from orionis.exceptions import HTTPException
 from orionis.requests import Request
@@ -40,6 +46,32 @@ _FAMILIES = {
     "ES512": "ec",
     "EdDSA": "okp",
 }
+
+
+_HASHES = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
+
+
+class _Invalid(Exception):
+    """Raised inside the fast HMAC verifier; answered as a 401."""
+
+
+class _Expired(_Invalid):
+    pass
+
+
+def _segment(text: str) -> bytes:
+    if not _SEGMENT.fullmatch(text):
+        raise _Invalid("not base64url")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _int(value: Any) -> int:
+    # PyJWT's rule for exp/nbf/iat: whatever int() accepts.
+    try:
+        return int(value)
+    except (ValueError, TypeError, OverflowError):
+        raise _Invalid("time claim is not a number") from None
 
 
 def _unauthorized(detail: str, error: str = "invalid_token") -> HTTPException:
@@ -140,6 +172,11 @@ class JWTAuth:
         if audience is not None:
             required.append("aud")
         self._options = {"require": required}
+        self._audiences = [audience] if isinstance(audience, str) else audience
+        # HMAC tokens are verified here: PyJWT spends most of a request validating base64
+        # in Python and re-preparing the key. Same checks, same answers (the test suite
+        # compares both on generated tokens); public-key algorithms still go through PyJWT.
+        self._fast = families == {"hmac"}
         self.openapi_security = (
             scheme_name,
             {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
@@ -164,6 +201,13 @@ class JWTAuth:
 
     async def __call__(self, request: Request) -> dict[str, Any]:
         token = self._token(request)
+        if self._fast:
+            try:
+                return self.verify_hmac(token)
+            except _Expired:
+                raise _unauthorized("The token has expired.") from None
+            except Exception:
+                raise _unauthorized("The token is not valid.") from None
         try:
             claims = jwt.decode(
                 token,
@@ -181,3 +225,65 @@ class JWTAuth:
         if not isinstance(claims, dict):
             raise _unauthorized("The token is not valid.")
         return claims
+
+    def verify_hmac(self, token: str) -> dict[str, Any]:
+        """Verify an HS256/384/512 token with PyJWT's rules; raise on any defect."""
+        if not token.isascii():
+            raise _Invalid("not ASCII")
+        parts = token.split(".")
+        if len(parts) != 3:
+            raise _Invalid("not three segments")
+        header_text, payload_text, signature_text = parts
+        header = orjson.loads(_segment(header_text))
+        if type(header) is not dict:
+            raise _Invalid("header is not an object")
+        algorithm = header.get("alg")
+        if algorithm not in self.algorithms:
+            raise _Invalid("algorithm not allowed")
+        if "crit" in header or "b64" in header:  # no extensions are supported
+            raise _Invalid("critical header")
+        if "kid" in header and not isinstance(header["kid"], str):
+            raise _Invalid("kid is not a string")
+        signed = f"{header_text}.{payload_text}".encode("ascii")
+        expected = hmac.new(self._key, signed, _HASHES[algorithm]).digest()
+        if not hmac.compare_digest(expected, _segment(signature_text)):
+            raise _Invalid("bad signature")
+        claims = orjson.loads(_segment(payload_text))
+        if type(claims) is not dict:
+            raise _Invalid("payload is not an object")
+        self._check_claims(claims)
+        return claims
+
+    def _check_claims(self, claims: dict[str, Any]) -> None:
+        for name in self._options["require"]:
+            if claims.get(name) is None:
+                raise _Invalid(f"missing {name}")
+        now = time.time()
+        leeway = self.leeway
+        if "iat" in claims and _int(claims["iat"]) > now + leeway:
+            raise _Invalid("issued in the future")
+        if "nbf" in claims and _int(claims["nbf"]) > now + leeway:
+            raise _Invalid("not yet valid")
+        if "exp" in claims and _int(claims["exp"]) <= now - leeway:
+            raise _Expired("expired")
+        if self.issuer is not None:
+            issuer = claims["iss"]
+            if not isinstance(issuer, str) or issuer != self.issuer:
+                raise _Invalid("wrong issuer")
+        audience_claim = claims.get("aud")
+        if self._audiences is None:
+            if audience_claim:
+                raise _Invalid("unexpected audience")
+        else:
+            if isinstance(audience_claim, str):
+                audience_claim = [audience_claim]
+            if not isinstance(audience_claim, list) or any(
+                not isinstance(a, str) for a in audience_claim
+            ):
+                raise _Invalid("audience format")
+            if all(a not in audience_claim for a in self._audiences):
+                raise _Invalid("wrong audience")
+        if "sub" in claims and not isinstance(claims["sub"], str):
+            raise _Invalid("sub is not a string")
+        if "jti" in claims and not isinstance(claims["jti"], str):
+            raise _Invalid("jti is not a string")
