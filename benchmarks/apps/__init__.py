@@ -1,0 +1,1 @@
+"""Benchmark apps: the shared spec (``common``), the bare floors and the peer frameworks."""

@@ -1,0 +1,68 @@
+"""Bare RSGI floor: raw ``__rsgi__`` calls, no framework, no /realistic.
+
+The speed reference for the RSGI apps: it answers ``/plaintext``, ``/json``, ``/users/{id}``
+(and the rest of ``route_table()``) and ``/echo`` with the least work that is still correct.
+Served with ``granian --interface rsgi apps.bare_rsgi:app``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from apps.common import JSON_MESSAGE, PLAINTEXT, route_table
+
+_TEXT = [("content-type", "text/plain; charset=utf-8")]
+_JSON = [("content-type", "application/json")]
+_JSON_MESSAGE = orjson.dumps(JSON_MESSAGE)
+_OK = orjson.dumps({"ok": True})
+_NOT_FOUND = b"Not Found"
+
+# (method, path template) of every table route but /users/{id}; integer segments of a
+# request path are looked up as "{id}"
+_TABLE = {(m, p) for m, p, _ in route_table() if p != "/users/{id}"}
+
+
+def _table_match(method: str, path: str) -> bool:
+    if (method, path) in _TABLE:
+        return True
+    parts = path.split("/")
+    for i, part in enumerate(parts):
+        if part.isascii() and part.isdigit():
+            parts[i] = "{id}"
+    return (method, "/".join(parts)) in _TABLE
+
+
+class App:
+    async def __rsgi__(self, scope: Any, protocol: Any) -> None:
+        path = scope.path
+        method = scope.method
+        if method == "GET":
+            if path == "/plaintext":
+                protocol.response_bytes(200, _TEXT, PLAINTEXT)
+                return
+            if path == "/json":
+                protocol.response_bytes(200, _JSON, _JSON_MESSAGE)
+                return
+            if path.startswith("/users/"):
+                tail = path[7:]
+                if tail.isascii() and tail.isdigit():
+                    protocol.response_bytes(200, _JSON, orjson.dumps({"id": int(tail)}))
+                    return
+        elif method == "POST" and path == "/echo":
+            body = await protocol()
+            try:
+                data = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                protocol.response_bytes(400, _TEXT, b"Invalid JSON")
+                return
+            protocol.response_bytes(200, _JSON, orjson.dumps(data))
+            return
+        if _table_match(method, path):
+            protocol.response_bytes(200, _JSON, _OK)
+            return
+        protocol.response_bytes(404, _TEXT, _NOT_FOUND)
+
+
+app = App()
