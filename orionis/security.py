@@ -61,9 +61,22 @@ class _Expired(_Invalid):
 
 
 def _segment(text: str) -> bytes:
-    if not _SEGMENT.fullmatch(text):
+    """A base64url segment, decoded with PyJWT's rules: at most two '=' of padding (only
+    when the length is a multiple of four), the URL-safe alphabet only, canonical encoding
+    (no stray bits in the last character)."""
+    stripped = text.rstrip("=")
+    padding = len(text) - len(stripped)
+    if (
+        padding > 2
+        or (padding and len(text) % 4)
+        or len(stripped) % 4 == 1
+        or not _SEGMENT.fullmatch(stripped)
+    ):
         raise _Invalid("not base64url")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    decoded = base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4))
+    if base64.urlsafe_b64encode(decoded).rstrip(b"=") != stripped.encode("ascii"):
+        raise _Invalid("not canonical base64url")
+    return decoded
 
 
 def _int(value: Any) -> int:

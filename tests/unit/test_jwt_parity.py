@@ -81,6 +81,8 @@ PERTURBATIONS = [
     ("key", "key", "another-key-" + "x" * 52),
     ("text", "flip", None),
     ("text", "padding", None),
+    ("text", "stray-bits", None),
+    ("text", "triple-padding", None),
     ("text", "extra", None),
     ("text", "space", None),
     ("text", "non-ascii", None),
@@ -122,6 +124,13 @@ def tokens(draw: st.DrawFn, config: dict[str, Any]) -> str:
             token = token[:position] + swap + token[position + 1 :]
         elif change == "padding":
             token += "=="
+        elif change == "triple-padding":
+            token += "==="
+        elif change == "stray-bits":  # same bytes, different last character
+            last = token[-1]
+            alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+            if last in alphabet:
+                token = token[:-1] + alphabet[(alphabet.index(last) + 1) % 64]
         elif change == "extra":
             token += ".extra"
         elif change == "space":
