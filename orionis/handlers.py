@@ -121,6 +121,10 @@ class Handler:
         if self.controller is not None and self.controller.__init__ is not object.__init__:
             self.init_plan = Plan(self.controller, path_params, owner=self.controller.__qualname__)
         self.simple = self.plan.simple and (self.init_plan is None or self.init_plan.simple)
+        # (name, from_path) for a simple plan: a path value, or else the request.
+        self.arguments = tuple((i.name, i.source == "path") for i in self.plan.inputs)
+        # Callable straight from the endpoint layer, with no solving and no thread.
+        self.direct = self.simple and self.is_async and self.controller is None
         if executor == "process":
             for item in self.plan.inputs:
                 if item.source in ("request", "background"):
@@ -128,7 +132,6 @@ class Handler:
                         f"{self.name}: executor='process' handlers cannot take {item.name!r} "
                         f"({item.source} objects do not cross process boundaries)"
                     )
-        self._simple_kwargs = tuple((i.name, i.source == "path") for i in self.plan.inputs)
         model = return_annotation(func) if response_model is INFER else response_model
         if response_model is INFER and not _contains_model(model):
             model = None
@@ -168,12 +171,12 @@ class Handler:
                 "lambda or nested function"
             )
 
-    async def __call__(self, request: Request) -> Response:
+    async def run(self, request: Request) -> Any:
+        """Fill the parameters from the request and call the endpoint; the raw result."""
         if self.simple:
             params = request.path_params
             kwargs = {
-                name: (params[name] if from_path else request)
-                for name, from_path in self._simple_kwargs
+                name: (params[name] if from_path else request) for name, from_path in self.arguments
             }
             instance = self.controller() if self.controller is not None else None
         else:
@@ -187,9 +190,6 @@ class Handler:
                 instance = None
             else:
                 instance = self.controller(**solved[1]) if self.init_plan else self.controller()
-        return self.render(await self._invoke(instance, kwargs, request))
-
-    async def _invoke(self, instance: Any, kwargs: dict[str, Any], request: Request) -> Any:
         func = self.func
         if instance is not None:
             func = functools.partial(func, instance)
@@ -203,11 +203,11 @@ class Handler:
 
     def render(self, result: Any) -> Response:
         """The response for a handler's return value (see module docstring)."""
-        if isinstance(result, Response):
-            return result
         adapter = self.response_adapter
         if adapter is None and self.status_code is None:
             return to_response(result)
+        if isinstance(result, Response):
+            return result
         status, headers = self.status_code, None
         body = result
         if type(result) is tuple:

@@ -111,6 +111,12 @@ class Request:
         override this with a direct lookup."""
         return self.headers.getlist(name)
 
+    def _declares_framing(self) -> bool:
+        """Whether ``Content-Length`` or ``Transfer-Encoding`` is present (adapters make
+        this a direct lookup: it runs for every request)."""
+        headers = self.headers
+        return "content-length" in headers or "transfer-encoding" in headers
+
     # -- headers, query, cookies ---------------------------------------------------------
     @property
     def headers(self) -> Headers:
@@ -196,12 +202,12 @@ class Request:
         HTTP/1 announces a body with ``Content-Length`` or ``Transfer-Encoding``; an HTTP/2
         body needs neither, so without a length there it counts as possibly present.
         """
+        if self.http_version != "2" and not self._declares_framing():
+            return False  # the common GET: one cheap check
         length = self.content_length
         if length is not None:
             return length > 0
-        if self.http_version == "2":
-            return True
-        return bool(self._header_values("transfer-encoding"))
+        return True
 
     # An oversized body is read and thrown away up to this many bytes before the 413 goes
     # out. Answering while the client is still uploading makes the server close a socket
@@ -308,10 +314,6 @@ class Request:
                 self.headers.get("content-type"), self.stream(), self.app.form_limits
             )
         return self._form
-
-    @property
-    def has_finalizers(self) -> bool:
-        return self._context is not None or self._form is not None
 
     async def finalize(self) -> None:
         """After the response is sent: background tasks, dependency cleanup, upload files."""

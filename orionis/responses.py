@@ -94,6 +94,9 @@ class Response:
 
     media_type: str | None = None
     charset = "utf-8"
+    # How an adapter sends it: 0 body in memory, 1 stream, 2 prepared file, 3 file to prepare.
+    # One attribute read instead of a chain of isinstance checks per request.
+    kind = 0
 
     def __init__(
         self,
@@ -265,6 +268,8 @@ class StreamingResponse(Response):
     the client goes away the iterable is closed (``aclose``/``close``) and iteration stops.
     """
 
+    kind = 1
+
     def __init__(
         self,
         content: Iterable[bytes | str] | AsyncIterable[bytes | str],
@@ -345,6 +350,8 @@ class PreparedFile(Response):
     """A ``FileResponse`` resolved for one request: status, headers (with the length) and the
     byte range to send. ``Application.dispatch`` produces it; adapters only execute it."""
 
+    kind = 2
+
     def __init__(
         self,
         status_code: int,
@@ -375,6 +382,7 @@ class FileResponse(Response):
     checked when the response is sent, not when it is created.
     """
 
+    kind = 3
     chunk_size = 64 * 1024
 
     def __init__(

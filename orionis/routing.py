@@ -378,16 +378,40 @@ class _Endpoint:
         self.handler = handler
 
     async def __call__(self, request: Request) -> Response:
+        handler = self.handler
         try:
             if request.max_body_size is not None and request.has_body():
                 await request.body()  # 413 / 400 here, before the handler can run
-            return await self.handler(request)
+            if handler.direct:  # an async function of path values and the request
+                if handler.arguments:
+                    params = request.path_params
+                    result = await handler.func(
+                        **{n: params[n] if p else request for n, p in handler.arguments}
+                    )
+                else:
+                    result = await handler.func()
+            else:
+                result = await handler.run(request)
+            return handler.render(result)
         except Exception as exc:
             request._error = exc  # thrown into generator dependencies at cleanup
             response = await self.app.exception_response(request, exc)
             if response is None:
                 raise
             return response
+
+
+class _Refusal:
+    """A 404 or 405 answer, through the application's exception handlers."""
+
+    __slots__ = ("app", "exc")
+
+    def __init__(self, app: Application, exc: HTTPException) -> None:
+        self.app = app
+        self.exc = exc
+
+    async def __call__(self, request: Request) -> Response:
+        return await self.app.error_response(request, self.exc)
 
 
 class _AutoOptions:
@@ -404,6 +428,7 @@ class RouteTable:
     """Everything routing needs per request, built once from a router tree."""
 
     def __init__(self, app: Application, router: Router) -> None:
+        self.app = app
         self.matcher = _matcher.Matcher()
         self.names: dict[str, tuple[Route, list[Segment]]] = {}
         self.entries: list[_Entry] = []
@@ -502,22 +527,20 @@ class RouteTable:
         ]
         return "/" + "/".join(parts)
 
-    async def dispatch(self, app: Application, request: Request) -> Response:
-        """Match the request and run the route's chain; 404/405 answers otherwise."""
+    def resolve(self, request: Request) -> Callable[[Request], Awaitable[Response]]:
+        """Match the request; return what answers it: the route's chain, or a 404/405.
+
+        Synchronous, so the common request pays no coroutine for routing.
+        """
         found = self.matcher.match(request.path, request.method)
         if found is None:
-            exc = HTTPException(404, f"No route matches {request.path}.")
-            return await app.error_response(request, exc)
+            return _Refusal(self.app, HTTPException(404, f"No route matches {request.path}."))
         entry, params = found
         if entry is None:
             allow = ", ".join(sorted(params))
-            exc = HTTPException(
-                405,
-                f"{request.method} is not allowed on {request.path}; allowed: {allow}.",
-                headers={"allow": allow},
-            )
-            return await app.error_response(request, exc)
+            detail = f"{request.method} is not allowed on {request.path}; allowed: {allow}."
+            return _Refusal(self.app, HTTPException(405, detail, headers={"allow": allow}))
         request.path_params = params
         request.route = entry.route
         request.max_body_size = entry.max_body_size
-        return await entry.call(request)
+        return entry.call

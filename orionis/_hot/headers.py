@@ -120,6 +120,13 @@ def clean_headers(raw: list, keep_length: cython.bint) -> list:
 
 
 @cython.ccall
+def check_response(response: object, keep_length: cython.bint) -> None:
+    """``check_status`` and ``clean_headers`` applied to a response, in one call."""
+    response.status_code = check_status(response.status_code)
+    response.raw_headers = clean_headers(response.raw_headers, keep_length)
+
+
+@cython.ccall
 def encode_headers(raw: list) -> list:
     """``(str, str)`` pairs to the ``(bytes, bytes)`` pairs ASGI wants (values checked first)."""
     return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in raw]

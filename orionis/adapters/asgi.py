@@ -99,6 +99,12 @@ class ASGIRequest(Request):
             if k.lower() == key and v.isascii()
         ]
 
+    def _declares_framing(self) -> bool:
+        for name, _ in self._scope.get("headers") or ():
+            if name == b"content-length" or name == b"transfer-encoding":
+                return True
+        return False
+
     def _peer(self) -> tuple[Address | None, Address | None]:
         return _address(self._scope.get("client")), _address(self._scope.get("server"))
 
@@ -155,9 +161,15 @@ class ASGIAdapter:
             request = ASGIRequest(self.app, scope, receive)
             response = await self.app.dispatch(request)
             try:
-                await self.send_response(request, response, scope, send)
+                kind = response.kind
+                if kind == 0:
+                    await self._send_body(request, response, send)
+                elif kind == 1:
+                    await self._send_stream(request, response, send)  # type: ignore[arg-type]
+                else:
+                    await self._send_file(request, response, scope, send)  # type: ignore[arg-type]
             finally:
-                if request.has_finalizers:
+                if request._context is not None or request._form is not None:
                     await request.finalize()
         elif kind == "lifespan":
             await self.lifespan(receive, send)
@@ -191,16 +203,6 @@ class ASGIAdapter:
                 return
 
     # -- responses -----------------------------------------------------------------------
-    async def send_response(
-        self, request: ASGIRequest, response: Response, scope: Scope, send: Any
-    ) -> None:
-        if isinstance(response, StreamingResponse):
-            await self._send_stream(request, response, send)
-        elif isinstance(response, PreparedFile):
-            await self._send_file(request, response, scope, send)
-        else:
-            await self._send_body(request, response, send)
-
     async def _send_body(self, request: Request, response: Response, send: Any) -> None:
         status = response.status_code
         body = response.body

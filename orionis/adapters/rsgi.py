@@ -81,6 +81,10 @@ class RSGIRequest(Request):
             return self._headers.getlist(name)
         return self._scope.headers.get_all(name)
 
+    def _declares_framing(self) -> bool:
+        headers = self._scope.headers
+        return "content-length" in headers or "transfer-encoding" in headers
+
     def _peer(self) -> tuple[Address | None, Address | None]:
         return _address(self._scope.client), _address(self._scope.server)
 
@@ -167,18 +171,16 @@ class RSGIAdapter:
         request = RSGIRequest(self.app, scope, protocol)
         response = await self.app.dispatch(request)
         try:
-            await self._send(request, response, protocol)
+            kind = response.kind
+            if kind == 0:
+                self._send_body(request, response, protocol)
+            elif kind == 1:
+                await self._send_stream(request, response, protocol)  # type: ignore[arg-type]
+            else:
+                self._send_file(request, response, protocol)  # type: ignore[arg-type]
         finally:
-            if request.has_finalizers:
+            if request._context is not None or request._form is not None:
                 await request.finalize()
-
-    async def _send(self, request: Request, response: Response, protocol: Any) -> None:
-        if isinstance(response, StreamingResponse):
-            await self._send_stream(request, response, protocol)
-        elif isinstance(response, PreparedFile):
-            self._send_file(request, response, protocol)
-        else:
-            self._send_body(request, response, protocol)
 
     def _send_body(self, request: Request, response: Response, protocol: Any) -> None:
         status = response.status_code

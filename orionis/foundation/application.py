@@ -40,9 +40,7 @@ from orionis.openapi import docs_page, docs_policy, openapi_document
 from orionis.responses import (
     FileResponse,
     HTMLResponse,
-    PreparedFile,
     Response,
-    StreamingResponse,
     json_dumps,
 )
 from orionis.routing import Route, RouteOptions, Router, RouteTable
@@ -56,8 +54,7 @@ __all__ = ["Application"]
 
 logger = logging.getLogger("orionis")
 
-_check_status = _hot.headers.check_status
-_clean_headers = _hot.headers.clean_headers
+_check_response = _hot.headers.check_response
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -116,7 +113,8 @@ class Application:
         self._middleware: list[tuple[Any, dict[str, Any]]] = []
         self._exception_handlers: dict[Any, ExceptionHandler] = {}
         self._table: RouteTable | None = None
-        self._stack: Callable[[Request], Any] | None = None
+        self._layers: list[Any] | None = None  # global middleware, built once before serving
+        self._chain: Callable[[Request], Any] | None = None  # the layers around routing
         self._running: Runtime | None = None
         self._lifespan_lock: asyncio.Lock | None = None
 
@@ -136,6 +134,9 @@ class Application:
 
         self._asgi = ASGIAdapter(self)
         self._rsgi = RSGIAdapter(self)
+        # Granian looks __rsgi__ up on the instance: hand it the adapter itself, one
+        # coroutine less per request than the delegating method below.
+        self.__rsgi__ = self._rsgi.__call__  # type: ignore[method-assign]
 
     # -- lifespan ------------------------------------------------------------------------
     def on(
@@ -318,7 +319,7 @@ class Application:
     # -- middleware and errors -----------------------------------------------------------
     def add_middleware(self, middleware_class: type, **options: Any) -> None:
         """Add global middleware; the first added runs outermost. Built once, before serving."""
-        if self._stack is not None:
+        if self._layers is not None:
             raise RuntimeError("middleware must be added before the application starts serving")
         if not isinstance(middleware_class, type):
             raise TypeError(
@@ -411,28 +412,36 @@ class Application:
 
     # -- the pipeline --------------------------------------------------------------------
     def _prepare(self) -> None:
-        """Compile routes and build the middleware stack (once; routes again after changes)."""
+        """Compile routes and build the global middleware (once; routes again after changes)."""
         _ = self.routes_table
-        if self._stack is None:
-            layers = [instantiate(cls, options) for cls, options in self._middleware]
-            self._stack = build_chain(layers, self._route)
+        if self._layers is None:
+            self._layers = [instantiate(cls, options) for cls, options in self._middleware]
+            self._chain = build_chain(self._layers, self._route) if self._layers else None
 
     async def _route(self, request: Request) -> Response:
-        return await (self._table or self.routes_table).dispatch(self, request)
+        """Routing as the innermost layer of global middleware."""
+        return await (self._table or self.routes_table).resolve(request)(request)
 
     async def dispatch(self, request: Request) -> Response:
         """Answer ``request``. Never raises; the response is valid for any server."""
-        stack = self._stack
         try:
-            if stack is None:
+            if self._layers is None:
                 self._prepare()
-                stack = self._stack
-            response = await stack(request)  # type: ignore[misc]
+            chain = self._chain
+            if chain is not None:
+                response = await chain(request)
+            else:  # no global middleware: route without a coroutine in between
+                response = await (self._table or self.routes_table).resolve(request)(request)
         except Exception as exc:
             response = await self._last_resort(request, exc)
-        if isinstance(response, FileResponse):
+        kind = getattr(response, "kind", None)
+        if kind == 3:
             response = await self._prepare_file(request, response)
-        return await self._checked(request, response)
+            kind = response.kind
+        checked = self._checked(request, response, kind)
+        if checked is not response and kind == 1:
+            await response.aclose()  # a stream replaced by a 500 will never be sent
+        return checked
 
     async def _last_resort(self, request: Request, exc: Exception) -> Response:
         if isinstance(exc, ExceptionHandlerError):
@@ -445,19 +454,15 @@ class Application:
             return self.internal_error(request, exc, "unhandled exception")
         return response
 
-    async def _checked(self, request: Request, response: Any) -> Response:
-        if not isinstance(response, Response):
+    def _checked(self, request: Request, response: Any, kind: int | None) -> Response:
+        if kind is None or not isinstance(response, Response):
             return self.internal_error(
                 request, None, f"the pipeline returned {type(response).__name__}, not a Response"
             )
         try:
-            response.status_code = _check_status(response.status_code)
-            response.raw_headers = _clean_headers(
-                response.raw_headers, isinstance(response, StreamingResponse | PreparedFile)
-            )
+            # Streams and files may declare their length; in-memory bodies are framed by us.
+            _check_response(response, kind != 0)
         except (ValueError, TypeError) as exc:
-            if isinstance(response, StreamingResponse):
-                await response.aclose()  # it will never be sent
             return self.internal_error(request, None, f"invalid response: {exc}")
         return response
 
