@@ -207,14 +207,14 @@ class Handler:
         if adapter is None and self.status_code is None:
             return to_response(result)
         if isinstance(result, Response):
-            return result
-        status, headers = self.status_code, None
-        body = result
+            return result  # a returned Response keeps its own status
         if type(result) is tuple:
             body, status, headers = _unpack(result)
-            if isinstance(body, Response):
-                return to_response(result)
-        if adapter is not None and body is not None:
+        else:
+            body, status, headers = result, self.status_code, None
+        if isinstance(body, Response):
+            response = body
+        elif adapter is not None and body is not None:
             try:
                 content = adapter.dump_json(adapter.validate_python(body, from_attributes=True))
             except pydantic.ValidationError as exc:
@@ -222,16 +222,10 @@ class Handler:
                     f"{self.name} returned data that does not match its response model "
                     f"{self.response_model!r}: {exc}"
                 ) from exc
-            response: Response = Response(content, media_type="application/json")
-        elif body is None:
-            response = Response(status_code=204)
+            response = Response(content, media_type="application/json")
         else:
             response = to_response(body)
-        if status is not None:
-            response.status_code = status
-        if headers:
-            _add_headers(response, headers)
-        return response
+        return _adjust(response, status, headers)
 
 
 def _unpack(value: tuple[Any, ...]) -> tuple[Any, Any, Any]:
@@ -243,10 +237,15 @@ def _unpack(value: tuple[Any, ...]) -> tuple[Any, Any, Any]:
     return value[0], value[1], value[2] if len(value) == 3 else None
 
 
-def _add_headers(response: Response, headers: Any) -> None:
-    items = headers.items() if isinstance(headers, Mapping) else headers
-    for name, value in items:
-        response.headers[name] = value
+def _adjust(response: Response, status: Any, headers: Any) -> Response:
+    """Apply a ``(body, status, headers)`` status and headers (``None``: leave as is)."""
+    if status is not None:
+        response.status_code = status
+    if headers:
+        items = headers.items() if isinstance(headers, Mapping) else headers
+        for name, value in items:
+            response.headers[name] = value
+    return response
 
 
 def to_response(value: Any) -> Response:
@@ -264,11 +263,7 @@ def to_response(value: Any) -> Response:
         return Response(value, media_type="application/octet-stream")
     if cls is tuple:
         body, status, headers = _unpack(value)
-        response = Response(status_code=status) if body is None else to_response(body)
-        response.status_code = status
-        if headers:
-            _add_headers(response, headers)
-        return response
+        return _adjust(to_response(body), status, headers)
     if isinstance(value, Mapping | list) or hasattr(value, "model_dump"):
         return JSONResponse(value)
     if isinstance(value, str):
