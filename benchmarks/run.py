@@ -222,8 +222,9 @@ class Server:
                     return
             except OSError:
                 time.sleep(0.1)
+        output = self.output()
         self.stop()
-        raise RuntimeError(f"{app.name} did not start:\n{self.output()}")
+        raise RuntimeError(f"{app.name} did not start:\n{output}")
 
     def output(self) -> str:
         self.log.seek(0)
@@ -280,14 +281,16 @@ def wrk(url: str, script: pathlib.Path, duration: int, connections: int) -> dict
     out = subprocess.run(
         pinned(1, command), capture_output=True, text=True, timeout=duration + 60, check=False
     ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if found is None:
+        raise RuntimeError(f"wrk printed no result:\n{out[-1500:]}")
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sockets = re.search(r"Socket errors: (.*)", out)
     return {
-        "rps": rps,
-        "p50_ms": _ms(latency["50"]),
-        "p99_ms": _ms(latency["99"]),
+        "rps": float(found.group(1)),
+        "p50_ms": _ms(latency["50"]) if "50" in latency else None,
+        "p99_ms": _ms(latency["99"]) if "99" in latency else None,
         "non_2xx": int(errors.group(1)) if errors else 0,
         "socket_errors": sockets.group(1).strip() if sockets else "",
     }
@@ -394,7 +397,8 @@ def print_table(results: dict[str, dict[str, dict[str, Any]]], chosen: list[Scen
             ratio = relative[name].get(scenario)
             ratio_text = f"({ratio:.2f})" if ratio is not None else "(  - )"
             flag = "!" if row["non_2xx"] or row["socket_errors"] else " "
-            cells.append(f"{row['rps']:>10.0f} {ratio_text:>6} {row['p99_ms']:>4.1f}{flag}")
+            p99 = f"{row['p99_ms']:>4.1f}" if row["p99_ms"] is not None else "   -"
+            cells.append(f"{row['rps']:>10.0f} {ratio_text:>6} {p99}{flag}")
         print(f"{name:<18}" + "".join(cells))
     print("(! = non-2xx answers or socket errors during the run)")
 
@@ -410,10 +414,11 @@ def chart(report: dict[str, Any], path: pathlib.Path) -> None:
     scenario_names = report["scenarios"]
     fig, ax = plt.subplots(figsize=(max(8, 1.6 * len(scenario_names) * 2), 5))
     width = 0.8 / max(1, len(names))
+    colors = plt.get_cmap("tab20").colors  # distinct colours for up to 20 apps
     for i, name in enumerate(names):
         values = [results[name].get(s, {}).get("rps", 0) / 1000 for s in scenario_names]
         positions = [j + i * width for j in range(len(scenario_names))]
-        ax.bar(positions, values, width, label=name)
+        ax.bar(positions, values, width, label=name, color=colors[i % len(colors)])
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(scenario_names))])
     ax.set_xticklabels(scenario_names)
     ax.set_ylabel("thousand requests/s")
@@ -440,6 +445,11 @@ def main() -> int:
     )
     parser.add_argument("--no-scaling", action="store_true", help="skip the scaling rows")
     parser.add_argument("--quick", action="store_true", help="2 s runs, 1 s warm-up, no scaling")
+    parser.add_argument(
+        "--scaling-only",
+        action="store_true",
+        help="run only the scaling rows and merge them into results/latest.json",
+    )
     args = parser.parse_args()
     if args.quick:
         args.duration, args.warmup, args.no_scaling = 2, 1, True
@@ -447,6 +457,14 @@ def main() -> int:
         print("wrk is missing: install it with `sudo apt-get install wrk` (Debian/Ubuntu).")
         return 2
 
+    if args.scaling_only:
+        report = json.loads((RESULTS / "latest.json").read_text())
+        with tempfile.TemporaryDirectory() as tmp:
+            report["scaling"] = run_scaling(args, pathlib.Path(tmp))
+        print_scaling(report["scaling"])
+        save(report)
+        chart(report, RESULTS / "latest.png")
+        return 0
     apps = APPS if not args.apps else [a for a in APPS if a.name in args.apps.split(",")]
     chosen = scenarios(common.token())
     if args.scenarios:
