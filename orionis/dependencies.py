@@ -32,9 +32,10 @@ from pydantic_core import PydanticUndefined
 
 from orionis.background import BackgroundTasks
 from orionis.concurrency import run_in_threadpool
+from orionis.exceptions import RequestValidationError
 from orionis.forms import UploadFile
 from orionis.params import Body, File, Header, Param, Path, Query
-from orionis.requests import Request
+from orionis.requests import _UNSET, Request
 
 if TYPE_CHECKING:
     from orionis.foundation.application import Application
@@ -216,6 +217,15 @@ class Plan:
         for parameter in parameters:
             self._add(parameter, hints.get(parameter.name, parameter.annotation))
         self._check_body()
+        # Run before anything else is validated: route/router dependencies (given as
+        # ``extra``) and any dependency declaring a security scheme (JWTAuth...), so an
+        # unauthenticated request is refused before its input is parsed.
+        self.guards = [d for d in self.dependencies if d.name is None]
+        self.guards += [
+            d
+            for d in self.all_dependencies()
+            if getattr(d.call, "openapi_security", None) and d not in self.guards
+        ]
 
     # -- building --------------------------------------------------------------------
     def _dependency(self, name: str | None, marker: Depends, annotation: Any = None) -> Dependency:
@@ -423,10 +433,10 @@ class RequestContext:
         "background",
         "body_failed",
         "cache",
+        "called",
         "errors",
         "exits",
         "form",
-        "json",
         "request",
     )
 
@@ -434,10 +444,10 @@ class RequestContext:
         self.request = request
         self.app: Application = request.app
         self.cache: dict[Any, Any] = {}
+        self.called: dict[Dependency, Any] = {}
         self.exits: list[tuple[str, Any]] = []
         self.background: BackgroundTasks | None = None
         self.errors: list[dict[str, Any]] = []
-        self.json: Any = _MISSING
         self.body_failed = False  # a body-wide error is reported once, not per parameter
         self.form: Any = None
 
@@ -449,6 +459,12 @@ class RequestContext:
         all are valid are the dependencies called, in declaration order.
         """
         inputs: dict[int, dict[str, Any]] = {}
+        for plan in plans:
+            for guard in plan.guards:
+                await self._validate(self._effective(guard)[1], inputs)
+                if self.errors:
+                    return None
+                await self._call(guard, inputs)
         for plan in plans:
             await self._validate(plan, inputs)
         if self.errors:
@@ -482,6 +498,8 @@ class RequestContext:
         return kwargs
 
     async def _call(self, dep: Dependency, inputs: dict[int, dict[str, Any]]) -> Any:
+        if dep in self.called:  # a guard, already run first
+            return self.called[dep]
         call, plan = self._effective(dep)
         if dep.use_cache and call in self.cache:
             return self.cache[call]
@@ -504,6 +522,7 @@ class RequestContext:
             self.exits.append((SYNC_GEN, generator))
         if dep.use_cache:
             self.cache[call] = value
+        self.called[dep] = value
         return value
 
     async def _value(self, item: Input) -> Any:
@@ -582,16 +601,24 @@ class RequestContext:
         return self._check(item, data.get(item.key, _MISSING))
 
     def _parsed_json(self, body: bytes) -> Any:
-        if self.json is _MISSING:
+        request = self.request
+        if request._json is _UNSET:  # shared with request.json(): parsed once
             try:
-                self.json = orjson.loads(body)
+                request._json = orjson.loads(body)
             except orjson.JSONDecodeError as exc:
                 return self._body_error("json_invalid", f"Invalid JSON: {exc}")
-        return self.json
+        return request._json
 
     async def _form_value(self, item: Input) -> Any:
         if self.form is None:
-            self.form = await self.request.form()
+            if self.body_failed:
+                return _REPORTED
+            try:
+                self.form = await self.request.form()
+            except RequestValidationError as exc:  # malformed form: one entry, with the rest
+                self.body_failed = True
+                self.errors.extend(exc.errors)
+                return _REPORTED
         form = self.form
         values = form.getlist(item.key)
         if not values:
@@ -603,7 +630,7 @@ class RequestContext:
                 return _REPORTED
             inner = unwrap_optional(item.annotation)
             if inner is bytes or (_is_sequence(inner) and bytes in typing.get_args(inner)):
-                uploads = [await u.read() for u in uploads]
+                uploads = [await _read_all(u) for u in uploads]
             return uploads if item.multi else uploads[-1]
         return values if item.multi else values[-1]
 
@@ -611,6 +638,8 @@ class RequestContext:
     async def finish(self, error: BaseException | None) -> None:
         """Run background tasks (unless the handler raised: the work it queued belongs to
         a request that failed), then finish generator dependencies in reverse order."""
+        if self.background is None and not self.exits:
+            return
         if self.background is not None and error is None:
             await self.background.run()
         while self.exits:
@@ -622,6 +651,14 @@ class RequestContext:
                     await run_in_threadpool(_finish_sync, generator, error)
             except Exception:
                 logger.exception("cleanup of dependency %r failed", generator)
+
+
+async def _read_all(upload: UploadFile) -> bytes:
+    """The whole upload, leaving it rewound for whoever reads it next."""
+    await upload.seek(0)
+    data = await upload.read()
+    await upload.seek(0)
+    return data
 
 
 def _first(generator: Any, owner: str) -> Any:

@@ -33,6 +33,7 @@ class FormLimits:
     max_field_size: int = 1024 * 1024  # a text field, in bytes
     max_file_size: int | None = None  # a file part, in bytes; None: only max_body_size applies
     spool_size: int = 1024 * 1024  # file parts larger than this move from memory to disk
+    max_urlencoded_size: int = 2 * 1024 * 1024  # a whole urlencoded body, read into memory
 
 
 class UploadFile:
@@ -110,18 +111,30 @@ async def parse_form(
 ) -> FormData:
     """Parse a form body from its ``Content-Type`` and chunks (see module docstring)."""
     media, options = parse_options_header(content_type or "")
-    if not media and not b"".join([chunk async for chunk in chunks]):
-        return FormData()  # no body at all is an empty form: defaults apply
-    if media == b"application/x-www-form-urlencoded":
-        body = b"".join([chunk async for chunk in chunks])
-        pairs = _hot.urls.parse_query(body.decode("utf-8", "replace"))
+    if not media:
+        async for chunk in chunks:
+            if chunk:  # a body without a Content-Type is not a form (stop reading here)
+                break
+        else:
+            return FormData()  # no body at all is an empty form: defaults apply
+    elif media == b"application/x-www-form-urlencoded":
+        parts: list[bytes] = []
+        size = 0
+        async for chunk in chunks:  # counted as it arrives: max_body_size may be None
+            size += len(chunk)
+            if size > limits.max_urlencoded_size:
+                raise HTTPException(
+                    413, f"The form is larger than {limits.max_urlencoded_size} bytes."
+                )
+            parts.append(chunk)
+        pairs = _hot.urls.parse_query(b"".join(parts).decode("utf-8", "replace"))
         if len(pairs) > limits.max_parts:
             raise HTTPException(413, f"The form has more than {limits.max_parts} fields.")
         for name, value in pairs:
             if len(value) > limits.max_field_size:
                 raise HTTPException(413, f"Form field {name!r} is too large.")
         return FormData(list(pairs))
-    if media == b"multipart/form-data":
+    elif media == b"multipart/form-data":
         boundary = options.get(b"boundary")
         if not boundary:
             raise _invalid("The multipart Content-Type has no boundary.")

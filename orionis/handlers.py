@@ -18,6 +18,7 @@ import functools
 import inspect
 import typing
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Literal
 
 import pydantic
@@ -196,9 +197,16 @@ class Handler:
         if self.is_async:
             return await func(**kwargs)
         if self.executor == "process":
-            pool = request.app.process_pool
+            app = request.app
+            pool = app.ensure_process_pool()
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(pool, functools.partial(call_sync, func, **kwargs))
+            try:
+                return await loop.run_in_executor(
+                    pool, functools.partial(call_sync, func, **kwargs)
+                )
+            except BrokenProcessPool:
+                app.replace_process_pool(pool)  # the next request gets a working pool
+                raise
         return await run_in_threadpool(func, **kwargs)
 
     def render(self, result: Any) -> Response:

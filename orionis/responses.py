@@ -408,7 +408,10 @@ class FileResponse(Response):
     def prepare(self, request: Request) -> PreparedFile:
         """Decide status, headers and byte range for ``request``. Blocking (it stats the
         file): run it in the thread pool. Raises ``OSError`` or ``ValueError``."""
-        st = os.stat(self.path)
+        try:
+            st = os.stat(self.path)
+        except ValueError as exc:  # a NUL byte in a path built from user input
+            raise FileNotFoundError(f"{self.path!r} cannot name a file") from exc
         if not stat.S_ISREG(st.st_mode):
             raise IsADirectoryError(f"{self.path} is not a regular file")
         size = st.st_size
@@ -443,6 +446,7 @@ class FileResponse(Response):
             if byte_range == "unsatisfiable":
                 headers = [h for h in headers if h[0] != "content-type"]
                 headers.append(("content-range", f"bytes */{size}"))
+                headers.append(("content-length", "0"))
                 return PreparedFile(416, headers, None)
             if byte_range is not None:
                 start, end = byte_range
@@ -492,14 +496,21 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | Literal["unsatisfi
     ):
         return None
     if not first:  # suffix: the last N bytes
-        length = int(last)
+        length = _byte_number(last)
         if length == 0:
             return "unsatisfiable"
         return max(size - length, 0), size
-    start = int(first)
+    start = _byte_number(first)
     if start >= size:
         return "unsatisfiable"
-    end = min(int(last) + 1, size) if last else size
+    end = min(_byte_number(last) + 1, size) if last else size
     if end <= start:
         return None
     return start, end
+
+
+def _byte_number(digits: str) -> int:
+    """A Range position. No file has 10**20 bytes, so longer numbers are just "huge"
+    (and ``int()`` refuses more than 4300 digits); leading zeros do not count."""
+    digits = digits.lstrip("0")
+    return int(digits or "0") if len(digits) <= 20 else 10**20

@@ -392,12 +392,17 @@ class _Endpoint:
                     result = await handler.func()
             else:
                 result = await handler.run(request)
-            return handler.render(result)
+            response = handler.render(result)
+            if response.kind == 3:  # prepared here, so middleware sees 206/304/404 as such
+                response = await self.app.prepare_file(request, response)
+            return response
         except Exception as exc:
             request._error = exc  # thrown into generator dependencies at cleanup
             response = await self.app.exception_response(request, exc)
             if response is None:
                 raise
+            if response.kind == 3:
+                response = await self.app.prepare_file(request, response, handlers=False)
             return response
 
 

@@ -15,6 +15,7 @@ attribute: ``(scheme_name, security_scheme_object)``. Missing or malformed crede
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import hmac
 import re
@@ -87,6 +88,25 @@ def _int(value: Any) -> int:
         raise _Invalid("time claim is not a number") from None
 
 
+def _missing() -> HTTPException:
+    return HTTPException(401, "Authentication required.", headers={"www-authenticate": "Bearer"})
+
+
+def _bearer(request: Request) -> str | None:
+    """The token of ``Authorization: Bearer <token>``; None without the header; a 401 for
+    any other form of it."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise _unauthorized(
+            "Use an Authorization header of the form 'Bearer <token>'.", "invalid_request"
+        )
+    return token
+
+
 def _unauthorized(detail: str, error: str = "invalid_token") -> HTTPException:
     return HTTPException(401, detail, headers={"www-authenticate": f'Bearer error="{error}"'})
 
@@ -101,19 +121,9 @@ class HTTPBearer:
         self.openapi_security = (scheme_name, scheme)
 
     async def __call__(self, request: Request) -> str:
-        header = request.headers.get("authorization")
-        if header is None:
-            raise HTTPException(
-                401, "Authentication required.", headers={"www-authenticate": "Bearer"}
-            )
-        scheme, _, token = header.partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            raise HTTPException(
-                401,
-                "Use an Authorization header of the form 'Bearer <token>'.",
-                headers={"www-authenticate": 'Bearer error="invalid_request"'},
-            )
+        token = _bearer(request)
+        if token is None:
+            raise _missing()
         return token
 
 
@@ -152,9 +162,9 @@ class JWTAuth:
         self,
         key: str | bytes,
         algorithms: Sequence[str] = ("HS256",),
-        issuer: str | None = None,
+        issuer: str | Sequence[str] | None = None,
         audience: str | Sequence[str] | None = None,
-        leeway: float = 0,
+        leeway: float | datetime.timedelta = 0,
         cookie: str | None = None,
         scheme_name: str = "bearerAuth",
     ) -> None:
@@ -176,6 +186,14 @@ class JWTAuth:
             self._key = jwt.get_algorithm_by_name(algorithms[0]).prepare_key(key)
         except Exception as exc:  # a PEM where a secret belongs, a broken PEM...
             raise ValueError(f"invalid key for {algorithms[0]}: {exc}") from exc
+        if isinstance(leeway, datetime.timedelta):
+            leeway = leeway.total_seconds()
+        if not isinstance(leeway, int | float) or leeway < 0:
+            raise ValueError("leeway is a number of seconds (or a timedelta), at least 0")
+        if issuer is not None and not isinstance(issuer, str):
+            issuer = list(issuer)
+            if not issuer or not all(isinstance(i, str) for i in issuer):
+                raise ValueError("issuer is a string or a non-empty list of strings")
         self.algorithms = algorithms
         self.issuer = issuer
         self.audience = audience
@@ -196,21 +214,14 @@ class JWTAuth:
         )
 
     def _token(self, request: Request) -> str:
-        header = request.headers.get("authorization")
-        if header is not None:
-            scheme, _, token = header.partition(" ")
-            token = token.strip()
-            if scheme.lower() != "bearer" or not token:
-                raise _unauthorized(
-                    "Use an Authorization header of the form 'Bearer <token>'.",
-                    "invalid_request",
-                )
+        token = _bearer(request)
+        if token is not None:
             return token
         if self.cookie is not None:
             token = request.cookies.get(self.cookie)
             if token:
                 return token
-        raise HTTPException(401, "Authentication required.", headers={"www-authenticate": "Bearer"})
+        raise _missing()
 
     async def __call__(self, request: Request) -> dict[str, Any]:
         token = self._token(request)
@@ -281,7 +292,10 @@ class JWTAuth:
             raise _Expired("expired")
         if self.issuer is not None:
             issuer = claims["iss"]
-            if not isinstance(issuer, str) or issuer != self.issuer:
+            expected = self.issuer
+            if not isinstance(issuer, str) or (
+                issuer != expected if isinstance(expected, str) else issuer not in expected
+            ):
                 raise _Invalid("wrong issuer")
         audience_claim = claims.get("aud")
         if self._audiences is None:

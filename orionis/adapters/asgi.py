@@ -159,8 +159,8 @@ class ASGIAdapter:
         kind = scope["type"]
         if kind == "http":
             request = ASGIRequest(self.app, scope, receive)
-            response = await self.app.dispatch(request)
-            try:
+            try:  # finalize even if the task is cancelled mid-request
+                response = await self.app.dispatch(request)
                 kind = response.kind
                 if kind == 0:
                     await self._send_body(request, response, send)

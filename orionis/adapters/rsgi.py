@@ -184,8 +184,8 @@ class RSGIAdapter:
             protocol.response_bytes(503, response.raw_headers, response.body)
             return
         request = RSGIRequest(self.app, scope, protocol)
-        response = await self.app.dispatch(request)
-        try:
+        try:  # finalize even if the task is cancelled mid-request
+            response = await self.app.dispatch(request)
             kind = response.kind
             if kind == 0:
                 self._send_body(request, response, protocol)

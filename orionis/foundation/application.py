@@ -46,8 +46,6 @@ from orionis.responses import (
 from orionis.routing import Route, RouteOptions, Router, RouteTable
 
 if TYPE_CHECKING:
-    import asyncio
-
     from orionis.requests import Request
 
 __all__ = ["Application"]
@@ -175,10 +173,7 @@ class Application:
                 logger.error("the application cannot serve: %s", exc, exc_info=True)
                 raise LifespanError(f"invalid application setup: {exc}") from exc
             if self.routes_table.uses_process_pool and self.process_pool is None:
-                # spawn, not fork: the server process runs threads (Granian's runtime)
-                self.process_pool = ProcessPoolExecutor(
-                    self.process_workers, mp_context=multiprocessing.get_context("spawn")
-                )
+                self.process_pool = self._new_process_pool()
         try:
             await self._hooks.startup(self, runtime)
         except BaseException:
@@ -204,6 +199,27 @@ class Application:
             self._running = None
             if self.process_pool is not None:
                 await run_in_threadpool(self._close_process_pool)
+
+    def ensure_process_pool(self) -> ProcessPoolExecutor:
+        """The process pool, created here if the lifespan did not run (e.g. ``asginl``)."""
+        pool = self.process_pool
+        if pool is None:
+            logger.warning("creating the process pool on first use: the lifespan did not run")
+            pool = self.process_pool = self._new_process_pool()
+        return pool
+
+    def replace_process_pool(self, broken: ProcessPoolExecutor) -> None:
+        """A worker died (the pool is broken for good): start a fresh pool."""
+        if self.process_pool is broken:
+            logger.error("a process-pool worker died; starting a new pool")
+            self.process_pool = self._new_process_pool()
+            broken.shutdown(wait=False, cancel_futures=True)
+
+    def _new_process_pool(self) -> ProcessPoolExecutor:
+        # spawn, not fork: the server process runs threads (Granian's runtime)
+        return ProcessPoolExecutor(
+            self.process_workers, mp_context=multiprocessing.get_context("spawn")
+        )
 
     def _close_process_pool(self) -> None:
         pool, self.process_pool = self.process_pool, None
@@ -432,12 +448,11 @@ class Application:
                 response = await chain(request)
             else:  # no global middleware: route without a coroutine in between
                 response = await (self._table or self.routes_table).resolve(request)(request)
+            if getattr(response, "kind", None) == 3:  # a FileResponse from middleware
+                response = await self.prepare_file(request, response)
         except Exception as exc:
             response = await self._last_resort(request, exc)
         kind = getattr(response, "kind", None)
-        if kind == 3:
-            response = await self._prepare_file(request, response)
-            kind = response.kind
         checked = self._checked(request, response, kind)
         if checked is not response and kind == 1:
             await response.aclose()  # a stream replaced by a 500 will never be sent
@@ -448,8 +463,12 @@ class Application:
             return self.internal_error(request, exc.__cause__, "exception handler failed")
         try:
             response = await self.exception_response(request, exc)
+            if response is not None and response.kind == 3:
+                response = await self.prepare_file(request, response, handlers=False)
         except ExceptionHandlerError as failure:
             return self.internal_error(request, failure.__cause__, "exception handler failed")
+        except Exception as failure:
+            return self.internal_error(request, failure, "preparing the error answer failed")
         if response is None:
             return self.internal_error(request, exc, "unhandled exception")
         return response
@@ -466,25 +485,35 @@ class Application:
             return self.internal_error(request, None, f"invalid response: {exc}")
         return response
 
-    async def _prepare_file(self, request: Request, response: FileResponse) -> Response:
+    async def prepare_file(
+        self, request: Request, response: FileResponse, *, handlers: bool = True
+    ) -> Response:
         """Resolve a ``FileResponse`` for this request (in the thread pool: it stats).
 
-        A path that cannot name a readable file (missing, a directory, too long, a NUL byte
-        from user input) is a 404; no permission is a 403; other OS errors a logged 500.
+        Done where the response is made (the route's endpoint), so middleware sees the real
+        status (200, 206, 304, 416 or an error). A path that cannot name a readable file
+        (missing, a directory, too long, a NUL byte from user input) is a 404 and no
+        permission a 403, both through the exception handlers unless ``handlers=False``
+        (then their own answer may be a file too, prepared without handlers); other OS
+        errors are a logged 500.
         """
         try:
             return await run_in_threadpool(response.prepare, request)
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError, ValueError) as exc:
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
             logger.info("FileResponse %r: %s", response.path, exc)
-            exc404 = HTTPException(404, "The requested file does not exist.")
-            return await self.error_response(request, exc404)
+            error = HTTPException(404, "The requested file does not exist.")
         except PermissionError:
-            return await self.error_response(request, HTTPException(403, "Access denied."))
+            error = HTTPException(403, "Access denied.")
         except OSError as exc:
-            if exc.errno == errno.ENAMETOOLONG:
-                exc404 = HTTPException(404, "The requested file does not exist.")
-                return await self.error_response(request, exc404)
-            return self.internal_error(request, exc, f"cannot send file {response.path!r}")
+            if exc.errno != errno.ENAMETOOLONG:
+                return self.internal_error(request, exc, f"cannot send file {response.path!r}")
+            error = HTTPException(404, "The requested file does not exist.")
+        if not handlers:
+            return error.to_response()
+        answer = await self.error_response(request, error)
+        if answer.kind == 3:
+            answer = await self.prepare_file(request, answer, handlers=False)
+        return answer
 
     # -- protocol entry points (see orionis.adapters) -----------------------------------
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:

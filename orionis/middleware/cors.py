@@ -11,8 +11,9 @@
 A preflight (``OPTIONS`` with ``Origin`` and ``Access-Control-Request-Method``) is answered
 here, before routing: 204 with the allowed methods and headers, or a 400 problem naming what
 is not allowed. Other requests from an allowed origin get ``Access-Control-Allow-Origin``
-(the origin itself, with ``Vary: Origin``, unless all origins are allowed without
-credentials, then ``*``). Requests without ``Origin`` pass through untouched.
+(the origin itself, with ``Vary: Origin``, unless all origins are allowed, then ``*``; all
+origins and credentials together are refused at construction). Requests without ``Origin``
+pass through untouched.
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from orionis import _hot
 from orionis.exceptions import problem
 from orionis.middleware.base import CallNext, Middleware
 from orionis.requests import Request
 from orionis.responses import Response
 
 __all__ = ["CORSMiddleware"]
+
+_clean_headers = _hot.headers.clean_headers
 
 ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 # Headers browsers may send without asking (CORS-safelisted request headers).
@@ -48,6 +52,12 @@ class CORSMiddleware(Middleware):
     ) -> None:
         if isinstance(allow_origins, str) or isinstance(allow_methods, str):
             raise TypeError("allow_origins and allow_methods are lists, e.g. ['GET']")
+        if "*" in allow_origins and allow_credentials:
+            raise ValueError(
+                "allow_origins=['*'] with allow_credentials=True would let every website make "
+                "credentialed requests as your users; list the origins, or use "
+                "allow_origin_regex"
+            )
         self.allow_all_origins = "*" in allow_origins
         self.origins = frozenset(allow_origins)
         self.origin_regex = re.compile(allow_origin_regex) if allow_origin_regex else None
@@ -56,8 +66,8 @@ class CORSMiddleware(Middleware):
         self.allow_all_headers = "*" in allow_headers
         self.headers = SAFELISTED | {h.lower() for h in allow_headers}
         self.credentials = allow_credentials
-        # Echoing the origin is required with credentials, and whenever the answer depends on it.
-        self.echo_origin = not self.allow_all_origins or allow_credentials
+        # The origin is echoed whenever the answer depends on it (not for a plain "*").
+        self.echo_origin = not self.allow_all_origins
         simple: list[tuple[str, str]] = []
         if allow_credentials:
             simple.append(("access-control-allow-credentials", "true"))
@@ -73,6 +83,7 @@ class CORSMiddleware(Middleware):
         if not self.allow_all_headers:
             preflight.append(("access-control-allow-headers", ", ".join(sorted(self.headers))))
         self.preflight_headers = preflight
+        _clean_headers([*simple, *preflight], True)  # a bad option fails here, not per request
 
     def allows(self, origin: str) -> bool:
         if self.allow_all_origins or origin in self.origins:
@@ -92,13 +103,15 @@ class CORSMiddleware(Middleware):
         return response
 
     def _decorate(self, response: Response, origin: str) -> None:
-        raw = response.raw_headers
+        # Set, not added: a second Access-Control-Allow-Origin makes browsers refuse both.
+        headers = response.headers
         if self.echo_origin:
-            raw.append(("access-control-allow-origin", origin))
-            _add_vary(raw, "Origin")
+            headers["access-control-allow-origin"] = origin
+            _add_vary(response.raw_headers, "Origin")
         else:
-            raw.append(("access-control-allow-origin", "*"))
-        raw.extend(self.simple_headers)
+            headers["access-control-allow-origin"] = "*"
+        for name, value in self.simple_headers:
+            headers[name] = value
 
     def _preflight(self, origin: str, headers: Any) -> Response:
         refused = []

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from orionis import _hot
 from orionis.middleware.base import CallNext, Middleware
 from orionis.requests import Request
 from orionis.responses import Response
 
 __all__ = ["SecurityHeadersMiddleware"]
+
+_clean_headers = _hot.headers.clean_headers
 
 
 class SecurityHeadersMiddleware(Middleware):
@@ -48,6 +51,7 @@ class SecurityHeadersMiddleware(Middleware):
         }
         chosen.update({k.lower(): v for k, v in (extra or {}).items()})
         self.headers = [(name, value) for name, value in chosen.items() if value is not None]
+        _clean_headers(self.headers, True)  # a bad option fails here, not on every response
         self.hsts: tuple[str, str] | None = None
         if hsts_max_age is not None:
             value = f"max-age={hsts_max_age}"

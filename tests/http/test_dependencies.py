@@ -1298,6 +1298,36 @@ def test_process_executor_runs_in_another_process(interface: str) -> None:
     assert app.process_pool is None  # shut down with the application
 
 
+def test_a_dead_process_worker_costs_one_request_not_the_pool(interface: str) -> None:
+    app = Application(process_workers=1)
+    app.get("/who/{n:int}", process_jobs.whoami, executor="process")
+    app.get("/die", process_jobs.die, executor="process")
+    with TestClient(app, interface) as client:
+        first = client.get("/who/1?word=a").json()["pid"]
+        r = client.get("/die")
+        assert (r.status_code, r.json()["detail"]) == (500, GENERIC_500)
+        r = client.get("/who/1?word=a")  # a fresh pool, with a fresh worker
+        assert r.status_code == 200
+        assert r.json()["pid"] not in (first, os.getpid())
+    assert app.process_pool is None
+
+
+def test_process_pool_is_created_on_first_use_without_lifespan(
+    interface: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Servers that skip the lifespan (``lifespan="off"``) still get a working pool."""
+    app = Application(process_workers=1)
+    app.get("/sum", process_jobs.cpu_sum, executor="process")
+    client = TestClient(app, interface)  # no ``with``: no lifespan
+    try:
+        assert client.get("/sum?limit=10").json()["sum"] == 285
+        assert app.process_pool is not None
+        assert "lifespan did not run" in caplog.text
+    finally:
+        client.close()
+        app._close_process_pool()
+
+
 def test_process_executor_refuses_what_cannot_be_pickled() -> None:
     app = Application()
 

@@ -54,6 +54,7 @@ from orionis import (
     BackgroundTasks,
     Body,
     Cookie,
+    Depends,
     File,
     Form,
     Header,
@@ -1333,6 +1334,57 @@ def test_form_limits_are_413(interface: str) -> None:
             assert r.status_code == 413, (kwargs, r.text)
             assert r.headers["content-type"] == PROBLEM
             assert detail in r.json()["detail"]
+
+
+def test_urlencoded_forms_are_bounded_even_without_a_body_limit(interface: str) -> None:
+    """An urlencoded body is read into memory whole, so it has its own cap."""
+    app = Application(max_body_size=None, form_limits=FormLimits(max_urlencoded_size=100))
+
+    @app.post("/form")
+    async def form(a: Annotated[str, Form()]) -> dict:
+        return {"len": len(a)}
+
+    with TestClient(app, interface) as client:
+        assert client.post("/form", data={"a": "x" * 98}).json() == {"len": 98}  # 100 bytes
+        r = client.post("/form", data={"a": "x" * 99})
+        assert (r.status_code, r.headers["content-type"]) == (413, PROBLEM)
+        assert "larger than 100 bytes" in r.json()["detail"]
+
+
+def test_bytes_file_parameter_leaves_the_upload_readable(interface: str) -> None:
+    """A ``bytes`` File parameter reads the upload; whoever reads it next starts at 0."""
+    app = Application()
+
+    async def head(doc: Annotated[UploadFile, File()]) -> bytes:
+        return await doc.read(3)
+
+    @app.post("/both")
+    async def both(data: Annotated[bytes, File(alias="doc")], first: bytes = Depends(head)) -> dict:
+        return {"data": data.decode(), "first": first.decode()}
+
+    with TestClient(app, interface) as client:
+        r = client.post("/both", files={"doc": ("d.txt", b"abcdef")})
+        assert r.json() == {"data": "abcdef", "first": "abc"}
+
+
+def test_malformed_form_is_reported_with_the_other_errors(interface: str) -> None:
+    app = Application()
+
+    @app.post("/search")
+    async def search(q: int, name: Annotated[str, Form()]) -> dict:
+        return {"q": q, "name": name}
+
+    with TestClient(app, interface) as client:
+        r = client.post(
+            "/search?q=abc",
+            content=b"this is not multipart at all",
+            headers={"content-type": "multipart/form-data; boundary=B"},
+        )
+        assert strip_msgs(errors_of(r)) == [
+            (["query", "q"], "int_parsing"),
+            (["body"], "form_invalid"),
+        ]
+        assert client.post("/search?q=1", data={"name": "n"}).json() == {"q": 1, "name": "n"}
 
 
 def test_large_upload_is_received_intact_and_spooled_to_disk(interface: str) -> None:

@@ -12,12 +12,13 @@ import os
 import pathlib
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
 from orionis import (
     Application,
+    Depends,
     FileResponse,
     HTMLResponse,
     JSONResponse,
@@ -27,6 +28,7 @@ from orionis import (
     Response,
     StreamingResponse,
 )
+from orionis.middleware import CORSMiddleware, Middleware, SecurityHeadersMiddleware
 from orionis.testing import TestClient
 
 CONTENT = bytes(range(256)) * 400  # 102,400 bytes
@@ -231,6 +233,12 @@ def test_file_whole_and_metadata(interface: str, flavor: str, data_file: pathlib
         ("bytes=9-3", 200, CONTENT, None),  # invalid: ignored
         ("lines=0-3", 200, CONTENT, None),  # unknown unit: ignored
         ("bytes=x-3", 200, CONTENT, None),
+        # numbers too long for a file (int() refuses >4300 digits): huge, never a 500
+        ("bytes=" + "9" * 5000 + "-", 416, b"", "bytes */102400"),
+        ("bytes=0-" + "9" * 5000, 206, CONTENT, "bytes 0-102399/102400"),
+        ("bytes=-" + "9" * 5000, 206, CONTENT, "bytes 0-102399/102400"),
+        ("bytes=" + "0" * 30 + "5-" + "0" * 30 + "9", 206, CONTENT[5:10], "bytes 5-9/102400"),
+        ("bytes=" + "0" * 40 + "-", 206, CONTENT, "bytes 0-102399/102400"),
     ],
 )
 def test_file_ranges(
@@ -310,6 +318,105 @@ def test_file_names_from_user_input_are_404_not_500(
         r = client.get(f"/dl/{name}")
     assert r.status_code == 404
     assert "missing" in r.json()  # exception handlers see these 404s too
+
+
+def test_exception_handlers_may_answer_with_files(
+    interface: str, data_file: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
+    """A handler that raises, answered by a file; a 404 page that is a file; and a 404 page
+    whose own file is missing (answered plainly, without recursing into the handler)."""
+    page = tmp_path / "404.html"
+    page.write_text("<h1>not here</h1>")
+    cleaned: list[str] = []
+
+    async def resource() -> Any:
+        try:
+            yield "r"
+        finally:
+            cleaned.append("closed")
+
+    app = Application()
+
+    @app.get("/boom")
+    async def boom(r: str = Depends(resource)) -> None:
+        raise LookupError("no such thing")
+
+    @app.exception_handler(LookupError)
+    async def gone(request: Request, exc: Exception) -> FileResponse:
+        return FileResponse(data_file, status_code=410)
+
+    @app.exception_handler(404)
+    async def not_found(request: Request, exc: Exception) -> FileResponse:
+        name = "404.html" if request.path != "/lost-page" else "missing.html"
+        return FileResponse(tmp_path / name, status_code=404)
+
+    with TestClient(app, interface) as client:
+        r = client.get("/boom")
+        assert (r.status_code, r.content) == (410, CONTENT)
+        assert cleaned == ["closed"]  # the dependency's cleanup still ran
+        r = client.get("/boom", headers={"range": "bytes=0-9"})  # only 200s honour Range
+        assert (r.status_code, len(r.content)) == (410, len(CONTENT))
+        r = client.get("/nowhere")
+        assert (r.status_code, r.text) == (404, "<h1>not here</h1>")
+        assert r.headers["content-type"] == "text/html; charset=utf-8"
+        r = client.get("/lost-page")
+        assert (r.status_code, r.headers["content-type"]) == (404, "application/problem+json")
+
+
+class StatusRecorder(Middleware):
+    """Records the status each response has when it passes back through middleware."""
+
+    seen: ClassVar[list[int]] = []
+
+    async def handle(self, request: Request, call_next: Any) -> Response:
+        response = await call_next()
+        StatusRecorder.seen.append(response.status_code)
+        return response
+
+
+def test_middleware_sees_the_file_status_the_client_gets(
+    interface: str, data_file: pathlib.Path
+) -> None:
+    """Ranges, conditionals and missing files are decided before middleware runs, so
+    middleware (and security headers) see 206/304/404, not the handler's 200."""
+    StatusRecorder.seen = []
+    app = Application()
+    app.add_middleware(StatusRecorder)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(CORSMiddleware, allow_origins=["https://app.example"])
+    app.get("/f", lambda: FileResponse(data_file))
+    app.get("/gone", lambda: FileResponse(data_file.with_name("nope.bin")))
+    with TestClient(app, interface) as client:
+        etag = client.get("/f").headers["etag"]
+        statuses = [
+            client.get("/f", headers={"range": "bytes=0-9"}).status_code,
+            client.get("/f", headers={"if-none-match": etag}).status_code,
+            client.get("/f", headers={"range": "bytes=999999-"}).status_code,
+        ]
+        r = client.get("/gone", headers={"origin": "https://app.example"})
+    assert statuses == [206, 304, 416]
+    assert r.status_code == 404
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["access-control-allow-origin"] == "https://app.example"
+    assert StatusRecorder.seen == [200, 206, 304, 416, 404]
+
+
+def test_middleware_may_answer_with_a_file(interface: str, data_file: pathlib.Path) -> None:
+    class Maintenance(Middleware):
+        async def handle(self, request: Request, call_next: Any) -> Response:
+            if request.path.startswith("/down"):
+                return FileResponse(data_file)
+            if request.path == "/missing":
+                return FileResponse(data_file.with_name("nope.bin"))
+            return await call_next()
+
+    app = Application()
+    app.add_middleware(Maintenance)
+    with TestClient(app, interface) as client:
+        r = client.get("/down", headers={"range": "bytes=0-9"})
+        assert (r.status_code, r.content) == (206, CONTENT[:10])
+        r = client.get("/missing")
+        assert (r.status_code, r.headers["content-type"]) == (404, "application/problem+json")
 
 
 def test_idle_stream_is_stopped_when_the_client_leaves(interface: str) -> None:

@@ -10,15 +10,17 @@ confusion), and a token for another algorithm family. Every one is a 401, never 
 from __future__ import annotations
 
 import base64
+import datetime
 import time
-from typing import Any
+from typing import Annotated, Any
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from pydantic import BaseModel
 
-from orionis import Application, Depends, Router
+from orionis import Application, Depends, Header, HTTPException, Router
 from orionis.middleware import CORSMiddleware, SecurityHeadersMiddleware
 from orionis.security import JWTAuth
 from orionis.testing import TestClient
@@ -60,9 +62,6 @@ def test_wildcard_and_regex_origins(interface: str) -> None:
         r = client.get("/data", headers={"origin": "https://anyone.example"})
         assert r.headers["access-control-allow-origin"] == "*"
         assert r.headers["vary"] == "Accept-Encoding"
-    with TestClient(cors_app(allow_origins=["*"], allow_credentials=True), interface) as client:
-        r = client.get("/data", headers={"origin": "https://anyone.example"})
-        assert r.headers["access-control-allow-origin"] == "https://anyone.example"
     app = cors_app(allow_origin_regex=r"https://[a-z]+\.app\.example")
     with TestClient(app, interface) as client:
         ok = client.get("/data", headers={"origin": "https://eu.app.example"})
@@ -127,6 +126,21 @@ def test_any_requested_headers_with_wildcard(interface: str) -> None:
 def test_cors_options_are_checked() -> None:
     with pytest.raises(TypeError, match="lists"):
         CORSMiddleware(allow_origins="https://a.example")  # type: ignore[arg-type]
+    # Every website, with the user's credentials: refused rather than silently allowed.
+    with pytest.raises(ValueError, match="every website"):
+        CORSMiddleware(allow_origins=["*"], allow_credentials=True)
+    with pytest.raises(ValueError, match="control character"):
+        CORSMiddleware(allow_origins=["https://a.example"], expose_headers=["x\r\nevil: 1"])
+    with pytest.raises(ValueError, match="control character"):
+        SecurityHeadersMiddleware(extra={"x-evil": "a\nb"})
+
+
+def test_cors_replaces_an_allow_origin_set_by_the_handler(interface: str) -> None:
+    app = cors_app(allow_origins=[ORIGIN])
+    app.get("/own", lambda: ("x", 200, {"access-control-allow-origin": "https://b.example"}))
+    with TestClient(app, interface) as client:
+        r = client.get("/own", headers={"origin": ORIGIN})
+    assert r.headers.get_list("access-control-allow-origin") == [ORIGIN]
 
 
 # -- security headers --------------------------------------------------------------------
@@ -324,6 +338,83 @@ def test_cookie_fallback(interface: str) -> None:
         assert client.get("/me", headers={"cookie": "other=1"}).status_code == 401
 
 
+def _status(client: TestClient, token: str) -> int:
+    return client.get("/me", headers={"authorization": f"Bearer {token}"}).status_code
+
+
+def test_issuer_lists_and_timedelta_leeway(interface: str) -> None:
+    """Both verification paths: the fast HMAC one (HS256) and PyJWT's (RS256)."""
+    issuers = ["https://id.example", "https://login.example"]
+    hs = JWTAuth(SECRET, issuer=issuers, leeway=datetime.timedelta(minutes=1))
+    rs = JWTAuth(RSA_PUBLIC, algorithms=["RS256"], issuer=issuers, leeway=datetime.timedelta(60))
+    assert (hs.leeway, rs.leeway) == (60, 60 * 86_400)
+    now = int(time.time())
+
+    def rs_token(**claims: Any) -> str:
+        return jwt.encode({"sub": "ada", **claims}, RSA_PRIVATE, "RS256")
+
+    with (
+        TestClient(jwt_app(hs), interface) as hs_client,
+        TestClient(jwt_app(rs), interface) as rs_client,
+    ):
+        for client, sign in ((hs_client, hs_token), (rs_client, rs_token)):
+            assert _status(client, sign(iss="https://login.example", exp=now + 600)) == 200
+            assert _status(client, sign(iss="https://id.example", exp=now - 30)) == 200
+            assert _status(client, sign(iss="https://evil.example", exp=now + 600)) == 401
+        assert _status(hs_client, hs_token(exp=now - 120)) == 401  # beyond one minute
+        assert _status(rs_client, rs_token(iss="https://id.example", exp=now - 120)) == 200
+
+
+class Item(BaseModel):
+    name: str
+    price: float
+
+
+def test_guards_run_before_input_is_validated(interface: str) -> None:
+    """An unauthenticated request is refused (401) before its body or query is looked at:
+    a client without credentials learns nothing about what the route expects."""
+    auth = JWTAuth(SECRET)
+    calls: list[str] = []
+
+    def api_key(x_api_key: Annotated[str, Header()]) -> None:
+        calls.append("api_key")
+        if x_api_key != "k":
+            raise HTTPException(403, "Wrong API key.")
+
+    app = Application()
+
+    @app.post("/items")
+    async def create(item: Item, claims: dict = Depends(auth)) -> dict:
+        return {"name": item.name, "sub": claims["sub"]}
+
+    admin = Router(prefix="/admin", dependencies=[Depends(api_key)])
+
+    @admin.post("/items")
+    async def admin_create(item: Item, limit: int = 10) -> dict:
+        return {"name": item.name, "limit": limit}
+
+    app.include_router(admin)
+    bearer = {"authorization": f"Bearer {hs_token()}"}
+    broken = {"content": b"{not json", "headers": {"content-type": "application/json"}}
+    with TestClient(app, interface) as client:
+        assert client.post("/items", **broken).status_code == 401  # type: ignore[arg-type]
+        assert client.post("/items", json={"name": 1}).status_code == 401
+        r = client.post("/items", json={"name": "pen"}, headers=bearer)
+        assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "price"]
+        r = client.post("/items", json={"name": "pen", "price": 1}, headers=bearer)
+        assert r.json() == {"name": "pen", "sub": "ada"}
+        # a router-level dependency is a guard too: its own inputs first, then its verdict
+        r = client.post("/admin/items?limit=x", **broken)  # type: ignore[arg-type]
+        assert [e["loc"] for e in r.json()["errors"]] == [["header", "x-api-key"]]
+        r = client.post("/admin/items?limit=x", json={}, headers={"x-api-key": "wrong"})
+        assert r.status_code == 403
+        r = client.post("/admin/items?limit=x", json={}, headers={"x-api-key": "k"})
+        assert r.status_code == 422 and len(r.json()["errors"]) == 3  # limit, name, price
+        r = client.post("/admin/items", json={"name": "a", "price": 2}, headers={"x-api-key": "k"})
+        assert r.json() == {"name": "a", "limit": 10}
+    assert calls == ["api_key"] * 3  # once per request that got that far, never twice
+
+
 def test_jwt_configuration_is_checked() -> None:
     with pytest.raises(ValueError, match="algorithm confusion"):
         JWTAuth(SECRET, algorithms=["HS256", "RS256"])
@@ -337,6 +428,12 @@ def test_jwt_configuration_is_checked() -> None:
         JWTAuth("not a pem", algorithms=["RS256"])
     with pytest.raises(ValueError, match="needs a key"):
         JWTAuth("")
+    for leeway in (-1, datetime.timedelta(seconds=-5), "30"):
+        with pytest.raises(ValueError, match="leeway"):
+            JWTAuth(SECRET, leeway=leeway)  # type: ignore[arg-type]
+    for issuer in ([], [1], ["ok", None]):
+        with pytest.raises(ValueError, match="issuer"):
+            JWTAuth(SECRET, issuer=issuer)  # type: ignore[arg-type]
 
 
 def test_jwt_security_scheme_in_openapi() -> None:
