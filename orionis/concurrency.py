@@ -45,10 +45,22 @@ def _next(iterator: Iterator[T]) -> T | object:
 
 
 async def iterate_in_threadpool(iterable: Iterable[T]) -> AsyncIterator[T]:
-    """Advance a blocking iterator one item at a time in the thread pool."""
+    """Advance a blocking iterator one item at a time in the thread pool.
+
+    Cancelled while a thread is inside ``next()``, this waits for that call before it lets
+    the cancellation through: only then can the iterator be closed (closing a generator that
+    another thread is running raises ``ValueError``), so its ``finally`` blocks run now.
+    """
     iterator = iter(iterable)
     while True:
-        item = await run_in_threadpool(_next, iterator)
+        step = asyncio.ensure_future(run_in_threadpool(_next, iterator))
+        try:
+            item = await asyncio.shield(step)
+        except asyncio.CancelledError:
+            await asyncio.wait((step,))
+            if not step.cancelled():
+                step.exception()  # retrieved: the cancellation is what matters now
+            raise
         if item is _DONE:
             return
         yield item  # type: ignore[misc]

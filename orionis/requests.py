@@ -191,6 +191,12 @@ class Request:
                 length = None
             elif len(set(values)) != 1 or not values[0].isdigit() or not values[0].isascii():
                 raise HTTPException(400, "The Content-Length header is not a single valid number.")
+            elif self._header_values("transfer-encoding"):
+                # RFC 9112 6.3: a sign of request smuggling, and the declared length would
+                # not bound what the server reads.
+                raise HTTPException(
+                    400, "A request must not carry both Content-Length and Transfer-Encoding."
+                )
             else:
                 length = int(values[0])
             self._content_length = length
@@ -200,9 +206,11 @@ class Request:
         """Whether a body may follow, so it can be read before the handler runs.
 
         HTTP/1 announces a body with ``Content-Length`` or ``Transfer-Encoding``; an HTTP/2
-        body needs neither, so without a length there it counts as possibly present.
+        or HTTP/3 body needs neither, so without a length there it counts as possibly present.
         """
-        if self.http_version != "2" and not self._declares_framing():
+        if (self.http_version == "1.1" or self.http_version == "1.0") and not (
+            self._declares_framing()
+        ):
             return False  # the common GET: one cheap check
         length = self.content_length
         if length is not None:

@@ -17,7 +17,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from orionis import _hot
 from orionis.concurrency import run_in_threadpool
@@ -55,12 +55,19 @@ def _address(pair: Any) -> Address | None:
         return Address(str(host), 0)
 
 
-def _origin_form(target: str) -> str:
+def _origin_form(scope: Scope) -> str:
     """The path of an absolute-form target (``GET http://host/p``), which uvicorn passes
-    through as the path while Granian already reduces it (RFC 9112 3.2.2)."""
-    if "://" not in target:
-        return target
-    return urlsplit(target).path or "/"
+    through as the path while Granian already reduces it (RFC 9112 3.2.2).
+
+    Split from ``raw_path`` before decoding, so ``%3F`` and ``%23`` stay in the path.
+    """
+    path: str = scope["path"]
+    if "://" not in path:
+        return path
+    raw = scope.get("raw_path")
+    if raw:
+        return unquote(urlsplit(raw.decode("latin-1")).path) or "/"
+    return urlsplit(path).path or "/"
 
 
 class ASGIRequest(Request):
@@ -76,7 +83,7 @@ class ASGIRequest(Request):
         self.method = scope["method"]
         path = scope["path"]
         if path[:1] != "/":
-            path = _origin_form(path)
+            path = _origin_form(scope)
         root = scope.get("root_path")
         if root and (path == root or path.startswith(root + "/")):
             path = path[len(root) :] or "/"
@@ -134,10 +141,12 @@ class ASGIRequest(Request):
             self._pump.cancel()
 
     async def _chunks(self) -> AsyncIterator[bytes]:
-        inbox = self._inbox
-        receive = inbox.get if inbox is not None else self._receive
         while True:
-            message = await receive()
+            # Looked up on every pass: a streamed response may start the disconnect watcher
+            # while the handler's request.stream() is mid-body, and from then on the watcher
+            # is the only reader.
+            inbox = self._inbox
+            message = await (inbox.get() if inbox is not None else self._receive())
             kind = message["type"]
             if kind == "http.request":
                 body = message.get("body", b"")
@@ -259,6 +268,8 @@ class ASGIAdapter:
         try:
             await run_in_threadpool(handle.seek, plan.start)
             remaining = end - plan.start
+            if remaining <= 0:  # an empty file still needs its final body message
+                await send({"type": "http.response.body", "body": b""})
             while remaining > 0:
                 chunk = await run_in_threadpool(
                     handle.read, min(FileResponse.chunk_size, remaining)

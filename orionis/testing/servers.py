@@ -189,6 +189,9 @@ class ASGIServer:
                 raise ServerError(f"unexpected ASGI message {kind!r}")
 
         await self.app(self.scope(ex), receive, send)
+        if ex.started and not ex.complete.is_set() and not ex.disconnected.is_set():
+            # uvicorn logs this and drops the connection; the client never sees an end
+            raise ServerError("ASGI callable returned without completing the response")
 
 
 class _RSGIHeaders:

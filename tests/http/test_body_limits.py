@@ -2,7 +2,8 @@
 
 Bad inputs tried: a declared body over the limit; an undeclared (chunked) body over the limit;
 a body cut short after a declared length (client abort); a chunked body cut short (what
-Granian reports for malformed chunking); an invalid and a conflicting Content-Length.
+Granian reports for malformed chunking); an invalid and a conflicting Content-Length;
+Content-Length together with Transfer-Encoding.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from orionis import Application, Request
+from orionis.adapters.asgi import ASGIRequest
 from orionis.testing import TestClient
 
 MiB = 1024 * 1024
@@ -169,3 +171,46 @@ def test_http2_oversized_body_without_length_never_reaches_the_handler(interface
         assert client.post("/ignores-body", content=chunked(1000, piece=100)).status_code == 413
         assert client.get("/nowhere").status_code == 404
     assert calls == []
+
+
+def test_content_length_with_transfer_encoding_is_400(interface: str) -> None:
+    """RFC 9112 6.3: both framings at once is a smuggling pattern. Granian drops the length
+    itself; an ASGI server that passes both up gets a 400 before the handler runs."""
+    calls: list[str] = []
+    with TestClient(limit_app(calls), interface) as client:
+        r = client.post(
+            "/upload",
+            content=b"hello",
+            headers=[("content-length", "5"), ("transfer-encoding", "chunked")],
+        )
+        assert r.status_code == 400
+        assert r.headers["content-type"] == "application/problem+json"
+        assert "Transfer-Encoding" in r.json()["detail"]
+        assert client.post("/upload", content=b"hello").json() == {"size": 5}
+    assert calls == ["upload"]
+
+
+@pytest.mark.parametrize(
+    ("version", "framing", "expected"),
+    [
+        ("1.1", [], False),
+        ("1.0", [], False),
+        ("2", [], True),
+        ("3", [], True),
+        ("1.1", [(b"transfer-encoding", b"chunked")], True),
+        ("1.1", [(b"content-length", b"0")], False),
+    ],
+)
+def test_which_requests_may_carry_a_body(
+    version: str, framing: list[tuple[bytes, bytes]], expected: bool
+) -> None:
+    """HTTP/2 and HTTP/3 bodies need no framing header, so such a request is read (and
+    capped) before the handler; an HTTP/1 request without one has no body."""
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "http_version": version,
+        "headers": framing,
+    }
+    assert ASGIRequest(Application(), scope, None).has_body() is expected

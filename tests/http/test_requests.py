@@ -203,3 +203,24 @@ def test_root_path_is_stripped_on_segment_boundaries() -> None:
     assert path("/api/users", "/api") == "/users"
     assert path("/api", "/api") == "/"
     assert path("/apiv2", "/api") == "/apiv2"
+
+
+@pytest.mark.parametrize(
+    ("path", "raw_path", "expected"),
+    [
+        ("http://h/a?b", b"http://h/a%3Fb", "/a?b"),  # %3F stays in the path
+        ("http://h/a#b", b"http://h/a%23b", "/a#b"),
+        ("http://h/caf\xe9", b"http://h/caf%C3%A9", "/caf\xe9"),
+        ("http://h", b"http://h", "/"),
+        ("http://h/x", None, "/x"),  # a server that sends no raw_path
+    ],
+)
+def test_absolute_form_targets_from_uvicorn(
+    path: str, raw_path: bytes | None, expected: str
+) -> None:
+    """uvicorn passes an absolute-form target (``GET http://h/p``) through as the decoded
+    path; it is split on the raw bytes, as Granian does, so ``%3F`` cannot end the path."""
+    from orionis.adapters.asgi import ASGIRequest
+
+    scope = {"type": "http", "method": "GET", "path": path, "raw_path": raw_path, "headers": []}
+    assert ASGIRequest(Application(), scope, None).path == expected

@@ -11,6 +11,7 @@ import email.utils
 import os
 import pathlib
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -454,3 +455,100 @@ def test_streaming_response_can_echo_the_request_body(interface: str) -> None:
     with TestClient(app, interface) as client:
         for _ in range(3):
             assert client.post("/echo", content=upload()).content == expected
+
+
+def test_empty_file(interface: str, flavor: str, tmp_path: pathlib.Path) -> None:
+    """Without pathsend (uvicorn) an empty file still ends its response."""
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    app = Application()
+    app.get("/empty", lambda: FileResponse(empty))
+    with TestClient(app, interface, server=flavor) as client:
+        r = client.get("/empty")
+        assert (r.status_code, r.content, r.headers["content-length"]) == (200, b"", "0")
+        assert client.get("/empty").status_code == 200  # the connection is still usable
+
+
+def test_sync_stream_is_closed_at_once_when_the_client_leaves() -> None:
+    """A blocking generator busy in a thread when the client leaves is closed as soon as that
+    step returns: no ``ValueError: generator already executing``, its ``finally`` runs then,
+    not at garbage collection."""
+    closed = threading.Event()
+    in_step = threading.Event()
+
+    def blocking() -> Iterator[bytes]:
+        try:
+            yield b"first"
+            in_step.set()
+            time.sleep(0.3)  # the client leaves while this thread is inside next()
+            yield b"second"
+            yield b"never"
+        finally:
+            closed.set()
+
+    iterator = blocking()  # held here, so only an explicit close runs the finally
+    response = StreamingResponse(iterator)
+
+    async def consume() -> list[bytes]:
+        loop = asyncio.get_running_loop()
+        gone = loop.create_future()
+
+        async def leave_mid_step() -> None:
+            await loop.run_in_executor(None, in_step.wait, 5)
+            gone.set_result(None)
+
+        leaving = asyncio.ensure_future(leave_mid_step())
+        received = [chunk async for chunk in response.chunks_until(gone)]
+        await leaving
+        return received
+
+    assert asyncio.run(consume()) == [b"first"]
+    assert closed.is_set()
+    assert iterator.gi_frame is None  # finished, not suspended at a yield
+
+
+def test_sync_stream_closed_when_the_client_leaves(interface: str) -> None:
+    app = Application()
+    closed = threading.Event()
+
+    def ticks() -> Iterator[str]:
+        try:
+            for i in range(200):  # bounded
+                yield f"tick {i}\n"
+                time.sleep(0.05)
+        finally:
+            closed.set()
+
+    app.get("/ticks", lambda: StreamingResponse(ticks()))
+    with TestClient(app, interface) as client, client.stream("GET", "/ticks") as r:
+        assert next(r.iter_lines()) == "tick 0"
+    assert closed.wait(5)
+
+
+def test_stream_started_by_the_handler_continues_in_a_streamed_response(interface: str) -> None:
+    """A handler may read the first chunk of request.stream() and stream the rest back: the
+    ASGI disconnect watcher then takes over reading, and no chunk is lost."""
+    app = Application()
+
+    @app.post("/relay", max_body_size=None)
+    async def relay(request: Request) -> StreamingResponse:
+        chunks = request.stream()
+        first = await chunks.__anext__()
+
+        async def rest() -> Any:
+            yield first
+            async for chunk in chunks:
+                yield chunk
+
+        return StreamingResponse(rest())
+
+    def upload() -> Iterator[bytes]:
+        for i in range(20):
+            yield bytes([65 + i]) * 70_000
+
+    expected = b"".join(upload())
+    with TestClient(app, interface) as client:
+        for _ in range(3):
+            r = client.post("/relay", content=upload())
+            assert (r.status_code, len(r.content)) == (200, len(expected))
+            assert r.content == expected

@@ -3,8 +3,9 @@ processes on 127.0.0.1, talked to with httpx and raw sockets.
 
 Bad inputs tried against every server: a 2 MiB body (declared and chunked), a handler
 returning status 1000, a CR/LF header value, a body shorter than its Content-Length with the
-client gone, a malformed chunked body, a chunked body cut off mid-chunk, a failing startup
-callback, SIGTERM with a request in flight.
+client gone, a malformed chunked body, a chunked body cut off mid-chunk, Content-Length and
+Transfer-Encoding together, an absolute-form target with ``%3F`` in its path, a failing
+startup callback, SIGTERM with a request in flight.
 """
 
 from __future__ import annotations
@@ -191,6 +192,28 @@ def test_incomplete_bodies_never_reach_the_handler(live: Server, name: str, raw:
     assert live.process.poll() is None
 
 
+def test_content_length_never_frames_a_chunked_body(live: Server) -> None:
+    """Both framings at once (a smuggling pattern): the length must never decide where the
+    body ends. Granian drops the Content-Length and reads the chunks (RFC 9112 6.3: chunked
+    wins); uvicorn (h11) refuses the request itself. Orionis refuses it too when a server
+    passes both headers up (tested in-process, tests/http/test_body_limits.py)."""
+    framed_by_length = live.events().count("count:3")
+    reply = raw_request(
+        live.port,
+        b"POST /count HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        half_close=False,
+    )
+    head, _, body = reply.partition(b"\r\n\r\n")
+    if live.kind == "uvicorn":
+        assert head.startswith(b"HTTP/1.1 400"), head
+    else:
+        assert head.startswith(b"HTTP/1.1 200"), head
+        assert b'{"received":5}' in body
+    time.sleep(0.3)
+    assert live.events().count("count:3") == framed_by_length
+
+
 def test_http2_host_from_authority(live: Server) -> None:
     if live.kind == "uvicorn":
         # uvicorn speaks only HTTP/1.1: check that a prior-knowledge HTTP/2 client is refused
@@ -269,6 +292,13 @@ def test_same_request_details_for_odd_request_lines(live: Server) -> None:
         b"GET http://evil.example/info HTTP/1.1\r\nHost: good.example\r\nConnection: close\r\n\r\n",
     )
     assert info["host"] == "good.example"  # Host, not the request target (as under ASGI)
+    reply = raw_request(
+        live.port,
+        b"GET http://evil.example/info%3Fx HTTP/1.1\r\nHost: good.example\r\n"
+        b"Connection: close\r\n\r\n",
+        half_close=False,
+    )
+    assert reply.startswith(b"HTTP/1.1 404"), reply[:200]  # the path is /info?x, not /info
     info = _json_reply(live.port, b"GET /info HTTP/1.0\r\nHost: h.example\r\n\r\n")
     assert info["http_version"] == "1.0"
     headers = _json_reply(
