@@ -14,11 +14,11 @@ attribute: ``(scheme_name, security_scheme_object)``. Missing or malformed crede
 
 from __future__ import annotations
 
-import base64
+import binascii
 import datetime
 import hashlib
 import hmac
-import re
+import string
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -50,7 +50,12 @@ _FAMILIES = {
 
 
 _HASHES = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
-_SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
+# base64url -> standard base64 for binascii's strict decoder; '+' and '/' (not base64url)
+# become '!', which the strict decoder refuses.
+_TO_STANDARD = bytes.maketrans(b"-_+/", b"+/!!")
+_PADDING = (b"", b"", b"==", b"=")
+_ALPHABET = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
+_VALUE = {c: i for i, c in enumerate(_ALPHABET)}
 
 
 class _Invalid(Exception):
@@ -66,16 +71,18 @@ def _segment(text: str) -> bytes:
     when the length is a multiple of four), the URL-safe alphabet only, canonical encoding
     (no stray bits in the last character)."""
     stripped = text.rstrip("=")
-    padding = len(text) - len(stripped)
-    if (
-        padding > 2
-        or (padding and len(text) % 4)
-        or len(stripped) % 4 == 1
-        or not _SEGMENT.fullmatch(stripped)
-    ):
+    size = len(stripped)
+    rest = size % 4
+    padding = len(text) - size
+    if padding > 2 or (padding and len(text) % 4) or rest == 1:
         raise _Invalid("not base64url")
-    decoded = base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4))
-    if base64.urlsafe_b64encode(decoded).rstrip(b"=") != stripped.encode("ascii"):
+    try:
+        data = stripped.encode("ascii").translate(_TO_STANDARD) + _PADDING[rest]
+        decoded = binascii.a2b_base64(data, strict_mode=True)
+    except (binascii.Error, UnicodeEncodeError):
+        raise _Invalid("not base64url") from None
+    # Canonical: the bits of the last character beyond the decoded bytes are zero.
+    if rest and _VALUE[stripped[-1]] & (0x0F if rest == 2 else 0x03):
         raise _Invalid("not canonical base64url")
     return decoded
 
@@ -208,6 +215,7 @@ class JWTAuth:
         # in Python and re-preparing the key. Same checks, same answers (the test suite
         # compares both on generated tokens); public-key algorithms still go through PyJWT.
         self._fast = families == {"hmac"}
+        self._header_algorithms: dict[str, str] = {}
         self.openapi_security = (
             scheme_name,
             {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
@@ -258,6 +266,25 @@ class JWTAuth:
         if len(parts) != 3:
             raise _Invalid("not three segments")
         header_text, payload_text, signature_text = parts
+        # A client sends the same header with every token: its verdict is remembered (only
+        # for valid headers, at most 64 of them).
+        algorithm = self._header_algorithms.get(header_text)
+        if algorithm is None:
+            algorithm = self._header_algorithm(header_text)
+            if len(self._header_algorithms) >= 64:
+                self._header_algorithms.clear()
+            self._header_algorithms[header_text] = algorithm
+        signed = f"{header_text}.{payload_text}".encode("ascii")
+        expected = hmac.new(self._key, signed, _HASHES[algorithm]).digest()
+        if not hmac.compare_digest(expected, _segment(signature_text)):
+            raise _Invalid("bad signature")
+        claims = orjson.loads(_segment(payload_text))
+        if type(claims) is not dict:
+            raise _Invalid("payload is not an object")
+        self._check_claims(claims)
+        return claims
+
+    def _header_algorithm(self, header_text: str) -> str:
         header = orjson.loads(_segment(header_text))
         if type(header) is not dict:
             raise _Invalid("header is not an object")
@@ -268,15 +295,7 @@ class JWTAuth:
             raise _Invalid("critical header")
         if "kid" in header and not isinstance(header["kid"], str):
             raise _Invalid("kid is not a string")
-        signed = f"{header_text}.{payload_text}".encode("ascii")
-        expected = hmac.new(self._key, signed, _HASHES[algorithm]).digest()
-        if not hmac.compare_digest(expected, _segment(signature_text)):
-            raise _Invalid("bad signature")
-        claims = orjson.loads(_segment(payload_text))
-        if type(claims) is not dict:
-            raise _Invalid("payload is not an object")
-        self._check_claims(claims)
-        return claims
+        return algorithm  # type: ignore[no-any-return]
 
     def _check_claims(self, claims: dict[str, Any]) -> None:
         for name in self._options["require"]:
