@@ -420,22 +420,39 @@ def test_middleware_may_answer_with_a_file(interface: str, data_file: pathlib.Pa
         assert (r.status_code, r.headers["content-type"]) == (404, "application/problem+json")
 
 
-def test_idle_stream_is_stopped_when_the_client_leaves(interface: str) -> None:
-    """The disconnect is noticed while the iterator waits for its next chunk."""
-    app = Application()
-    closed = threading.Event()
-
+def idle_async_stream(closed: threading.Event) -> Any:
     async def slow() -> Any:
         try:
-            yield b"first\n"
+            yield b"line 0\n"
             await asyncio.sleep(30)  # idle: no chunk for a long time
             yield b"never"
         finally:
             closed.set()
 
-    app.get("/slow", lambda: StreamingResponse(slow()))
-    with TestClient(app, interface) as client, client.stream("GET", "/slow") as r:
-        assert next(r.iter_lines()) == "first"
+    return slow()
+
+
+def blocking_sync_stream(closed: threading.Event) -> Any:
+    def ticks() -> Iterator[str]:
+        try:
+            for i in range(200):  # bounded; each step blocks a pool thread
+                yield f"line {i}\n"
+                time.sleep(0.05)
+        finally:
+            closed.set()
+
+    return ticks()
+
+
+@pytest.mark.parametrize("source", [idle_async_stream, blocking_sync_stream])
+def test_stream_is_closed_when_the_client_leaves(interface: str, source: Any) -> None:
+    """The disconnect is noticed while the iterator waits for its next chunk (an idle async
+    generator, or a blocking one busy in a thread), and the iterator's finally runs."""
+    app = Application()
+    closed = threading.Event()
+    app.get("/stream", lambda: StreamingResponse(source(closed)))
+    with TestClient(app, interface) as client, client.stream("GET", "/stream") as r:
+        assert next(r.iter_lines()) == "line 0"
     assert closed.wait(5)
 
 
@@ -505,24 +522,6 @@ def test_sync_stream_is_closed_at_once_when_the_client_leaves() -> None:
     assert asyncio.run(consume()) == [b"first"]
     assert closed.is_set()
     assert iterator.gi_frame is None  # finished, not suspended at a yield
-
-
-def test_sync_stream_closed_when_the_client_leaves(interface: str) -> None:
-    app = Application()
-    closed = threading.Event()
-
-    def ticks() -> Iterator[str]:
-        try:
-            for i in range(200):  # bounded
-                yield f"tick {i}\n"
-                time.sleep(0.05)
-        finally:
-            closed.set()
-
-    app.get("/ticks", lambda: StreamingResponse(ticks()))
-    with TestClient(app, interface) as client, client.stream("GET", "/ticks") as r:
-        assert next(r.iter_lines()) == "tick 0"
-    assert closed.wait(5)
 
 
 def test_stream_started_by_the_handler_continues_in_a_streamed_response(interface: str) -> None:
