@@ -121,7 +121,8 @@ class Handler:
         self.init_plan: Plan | None = None
         if self.controller is not None and self.controller.__init__ is not object.__init__:
             self.init_plan = Plan(self.controller, path_params, owner=self.controller.__qualname__)
-        self.simple = self.plan.simple and (self.init_plan is None or self.init_plan.simple)
+        # A controller whose __init__ takes anything is built by the solver, not bare.
+        self.simple = self.plan.simple and self.init_plan is None
         # (name, from_path) for a simple plan: a path value, or else the request.
         self.arguments = tuple((i.name, i.source == "path") for i in self.plan.inputs)
         # Callable straight from the endpoint layer, with no solving and no thread.

@@ -175,9 +175,9 @@ class JWTAuth:
         cookie: str | None = None,
         scheme_name: str = "bearerAuth",
     ) -> None:
-        algorithms = list(algorithms)
         if isinstance(algorithms, str) or not algorithms:
             raise ValueError("algorithms must be a non-empty list such as ['HS256']")
+        algorithms = list(algorithms)
         unknown = [a for a in algorithms if a not in _FAMILIES]
         if unknown:
             raise ValueError(f"unsupported JWT algorithm(s): {', '.join(unknown)}")

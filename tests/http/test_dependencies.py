@@ -1043,6 +1043,23 @@ class ItemController(Controller):
         return {"created": name, "by": self.user, "hits": self.hits}, 201
 
 
+class PathAwareController(Controller):
+    """An ``__init__`` that takes only what a plain handler gets for free."""
+
+    def __init__(self, request: Request, slug: str) -> None:
+        self.where = f"{request.method} {slug}"
+
+    async def show(self, slug: str) -> dict[str, str]:
+        return {"where": self.where, "slug": slug}
+
+
+def test_controller_init_taking_the_request_and_path_values(interface: str) -> None:
+    app = Application()
+    app.get("/pages/{slug}", (PathAwareController, "show"))
+    with TestClient(app, interface) as client:
+        assert client.get("/pages/home").json() == {"where": "GET home", "slug": "home"}
+
+
 def test_controller_init_dependencies_and_instance_per_request(interface: str) -> None:
     app = Application()
     app.get("/items/{item_id:int}", (ItemController, "show"))

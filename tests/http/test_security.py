@@ -422,6 +422,8 @@ def test_jwt_configuration_is_checked() -> None:
         JWTAuth(SECRET, algorithms=["none"])
     with pytest.raises(ValueError, match="non-empty"):
         JWTAuth(SECRET, algorithms=[])
+    with pytest.raises(ValueError, match="non-empty list"):
+        JWTAuth(SECRET, algorithms="HS256")  # type: ignore[arg-type]  # a string, not a list
     with pytest.raises(ValueError, match="invalid key"):
         JWTAuth(RSA_PUBLIC, algorithms=["HS256"])  # a PEM is not an HMAC secret
     with pytest.raises(ValueError, match="invalid key"):
