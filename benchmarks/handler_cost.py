@@ -29,6 +29,8 @@ from typing import Annotated, Any
 import orjson
 import pydantic
 
+from orionis.testing.servers import _RSGIHeaders  # Granian's header map, as TestClient fakes it
+
 ROOT = pathlib.Path(__file__).resolve().parent
 BODY = orjson.dumps({"name": "widget", "price": 9.5, "tags": ["a", "b", "c"]})
 QUERY = b"q=shoes&limit=25&flag=true"
@@ -160,23 +162,6 @@ async def asgi_call(app: Any) -> tuple[int, bytes]:
     return status, body
 
 
-class _Headers:
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
-        self._pairs = pairs
-
-    def get(self, key: str, default: Any = None) -> Any:
-        for k, v in self._pairs:
-            if k == key:
-                return v
-        return default
-
-    def get_all(self, key: str) -> list[str]:
-        return [v for k, v in self._pairs if k == key]
-
-    def items(self) -> list[tuple[str, str]]:
-        return list(self._pairs)
-
-
 class _Scope:
     proto = "http"
     http_version = "1.1"
@@ -187,7 +172,7 @@ class _Scope:
     authority = None
     client = "127.0.0.1:50000"
     server = "127.0.0.1:8000"
-    headers = _Headers([(k.decode(), v.decode()) for k, v in SCOPE["headers"]])
+    headers = _RSGIHeaders([(k.decode(), v.decode()) for k, v in SCOPE["headers"]])
 
 
 class _Protocol:

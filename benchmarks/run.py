@@ -127,7 +127,7 @@ APPS = [
         realistic="apps.falcon_app:realistic_app",
     ),
 ]
-PEERS = {"emmett55", "blacksheep", "starlette", "fastapi", "litestar", "falcon"}
+APPS_BY_NAME = {a.name: a for a in APPS}
 
 
 @dataclass(frozen=True)
@@ -226,6 +226,12 @@ class Server:
         self.stop()
         raise RuntimeError(f"{app.name} did not start:\n{output}")
 
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
     def output(self) -> str:
         self.log.seek(0)
         return self.log.read().decode(errors="replace")[-3000:]
@@ -296,6 +302,21 @@ def wrk(url: str, script: pathlib.Path, duration: int, connections: int) -> dict
     }
 
 
+def warm_and_measure(
+    server: Server,
+    scenario: Scenario,
+    workdir: pathlib.Path,
+    warmup: int,
+    duration: int,
+    connections: int,
+) -> dict[str, Any]:
+    """One scenario against a running server: a warm-up wrk run, then the measured one."""
+    script = lua_script(scenario, workdir)
+    url = f"http://127.0.0.1:{server.port}{scenario.path}"
+    wrk(url, script, warmup, connections)
+    return wrk(url, script, duration, connections)
+
+
 def measure(
     app: App,
     chosen: list[Scenario],
@@ -310,17 +331,11 @@ def measure(
         target = app.realistic if realistic else app.target
         if not group or target is None:
             continue
-        server = Server(app, target)
-        try:
+        with Server(app, target) as server:
             for scenario in group:
-                script = lua_script(scenario, workdir)
-                url = f"http://127.0.0.1:{server.port}{scenario.path}"
-                wrk(url, script, warmup, connections)
-                results[scenario.name] = wrk(url, script, duration, connections)
-                rps = results[scenario.name]["rps"]
-                print(f"  {app.name:<18} {scenario.name:<10} {rps:>10.0f} req/s", flush=True)
-        finally:
-            server.stop()
+                row = warm_and_measure(server, scenario, workdir, warmup, duration, connections)
+                results[scenario.name] = row
+                print(f"  {app.name:<18} {scenario.name:<10} {row['rps']:>10.0f} req/s", flush=True)
     return results
 
 
@@ -370,9 +385,8 @@ def routing_cost(sizes: tuple[int, ...] = (10, 100, 1_000, 10_000)) -> list[dict
 # -- the report ----------------------------------------------------------------------------
 def ratios(results: dict[str, dict[str, dict[str, Any]]]) -> dict[str, dict[str, float]]:
     table: dict[str, dict[str, float]] = {}
-    by_name = {a.name: a for a in APPS}
     for name, rows in results.items():
-        floor = results.get(by_name[name].floor, {})
+        floor = results.get(APPS_BY_NAME[name].floor, {})
         table[name] = {
             scenario: row["rps"] / floor[scenario]["rps"]
             for scenario, row in rows.items()
@@ -528,12 +542,11 @@ def save(report: dict[str, Any]) -> None:
 def run_scaling(args: argparse.Namespace, workdir: pathlib.Path) -> dict[str, Any]:
     print("scaling: routing cost in-process", flush=True)
     out: dict[str, Any] = {"routing": routing_cost()}
-    by_name = {a.name: a for a in APPS}
     echo_apps = [
-        by_name["bare-rsgi"],
-        by_name["orionis-rsgi"],
-        by_name["bare-asgi"],
-        by_name["orionis-asgi"],
+        APPS_BY_NAME["bare-rsgi"],
+        APPS_BY_NAME["orionis-rsgi"],
+        APPS_BY_NAME["bare-asgi"],
+        APPS_BY_NAME["orionis-asgi"],
     ]
     out["echo_sizes"] = {}
     for size_name, size in (("1KB", 1024), ("64KB", 64 * 1024), ("1MB", 1_000_000)):
@@ -545,28 +558,20 @@ def run_scaling(args: argparse.Namespace, workdir: pathlib.Path) -> dict[str, An
             (("content-type", "application/json"),),
         )
         for app in echo_apps:
-            server = Server(app, app.target)
-            try:
-                script = lua_script(scenario, workdir)
-                url = f"http://127.0.0.1:{server.port}/echo"
-                wrk(url, script, args.warmup, args.connections)
-                row = wrk(url, script, args.duration, args.connections)
-            finally:
-                server.stop()
+            with Server(app, app.target) as server:
+                row = warm_and_measure(
+                    server, scenario, workdir, args.warmup, args.duration, args.connections
+                )
             out["echo_sizes"].setdefault(size_name, {})[app.name] = row
             print(f"  {app.name:<18} echo {size_name:<5} {row['rps']:>10.0f} req/s", flush=True)
     out["connections"] = {}
     plaintext = Scenario("plaintext", "GET", "/plaintext")
     for connections in (64, 512):
-        for app in (by_name["bare-rsgi"], by_name["orionis-rsgi"]):
-            server = Server(app, app.target)
-            try:
-                script = lua_script(plaintext, workdir)
-                url = f"http://127.0.0.1:{server.port}/plaintext"
-                wrk(url, script, args.warmup, connections)
-                row = wrk(url, script, args.duration, connections)
-            finally:
-                server.stop()
+        for app in (APPS_BY_NAME["bare-rsgi"], APPS_BY_NAME["orionis-rsgi"]):
+            with Server(app, app.target) as server:
+                row = warm_and_measure(
+                    server, plaintext, workdir, args.warmup, args.duration, connections
+                )
             out["connections"].setdefault(str(connections), {})[app.name] = row
             print(f"  {app.name:<18} -c{connections:<4} {row['rps']:>10.0f} req/s", flush=True)
     return out

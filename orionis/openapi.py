@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import orjson
 from pydantic import TypeAdapter
 
+from orionis import _hot
 from orionis.dependencies import Input, Plan, unwrap_optional
 from orionis.handlers import Handler, return_annotation
 from orionis.responses import Response
@@ -32,12 +33,15 @@ __all__ = ["docs_page", "docs_policy", "openapi_document"]
 
 REF = "#/components/schemas/{model}"
 
+_matcher = _hot.matcher
+
+# What each path converter accepts, keyed by the matcher's converter kinds.
 _PATH_SCHEMAS: dict[int, dict[str, Any]] = {
-    0: {"type": "string"},
-    1: {"type": "integer", "minimum": 0},
-    2: {"type": "number", "minimum": 0},
-    3: {"type": "string", "format": "uuid"},
-    4: {"type": "string"},
+    _matcher.STR: {"type": "string"},
+    _matcher.INT: {"type": "integer", "minimum": 0},
+    _matcher.FLOAT: {"type": "number", "minimum": 0},
+    _matcher.UUID: {"type": "string", "format": "uuid"},
+    _matcher.PATH: {"type": "string"},
 }
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -56,7 +60,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 VALIDATION_PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "ValidationProblem",
     "allOf": [
-        {"$ref": "#/components/schemas/Problem"},
+        {"$ref": REF.format(model="Problem")},
         {
             "type": "object",
             "properties": {
@@ -86,9 +90,7 @@ VALIDATION_PROBLEM_SCHEMA: dict[str, Any] = {
 def _problem(description: str, schema: str = "Problem") -> dict[str, Any]:
     return {
         "description": description,
-        "content": {
-            "application/problem+json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}
-        },
+        "content": {"application/problem+json": {"schema": {"$ref": REF.format(model=schema)}}},
     }
 
 
@@ -227,15 +229,21 @@ class _Operation:
         return operation
 
     def _parameter(self, item: Input, key: Any, schemas: _Schemas) -> dict[str, Any]:
+        converter = None
+        if item.source == "path":
+            kind = self.handler.plan.path_params.get(item.key, _matcher.STR)
+            converter = _PATH_SCHEMAS[kind]
         if key is not None:
             schema = schemas.results[key]
-            if item.source == "path":  # what the converter itself enforces still holds
-                converter = _PATH_SCHEMAS[self.handler.plan.path_params.get(item.key, 0)]
-                if schema.get("type") == converter["type"] and "minimum" in converter:
-                    schema = {**schema, "minimum": max(schema.get("minimum", 0), 0)}
-        elif item.source == "path":
-            kinds = self.handler.plan.path_params
-            schema = dict(_PATH_SCHEMAS[kinds.get(item.key, 0)])
+            # what the converter itself enforces still holds
+            if (
+                converter is not None
+                and schema.get("type") == converter["type"]
+                and "minimum" in converter
+            ):
+                schema = {**schema, "minimum": max(schema.get("minimum", 0), 0)}
+        elif converter is not None:
+            schema = dict(converter)
         else:
             schema = {"type": "string"}
         param: dict[str, Any] = {

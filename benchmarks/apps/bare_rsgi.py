@@ -12,26 +12,10 @@ from typing import Any
 
 import orjson
 
-from apps.common import JSON_MESSAGE, PLAINTEXT, route_table
+from apps.common import JSON_MESSAGE, NOT_FOUND, PLAINTEXT, TABLE_OK, table_match
 
 _TEXT = [("content-type", "text/plain; charset=utf-8")]
 _JSON = [("content-type", "application/json")]
-_OK = orjson.dumps({"ok": True})
-_NOT_FOUND = b"Not Found"
-
-# (method, path template) of every table route but /users/{id}; integer segments of a
-# request path are looked up as "{id}"
-_TABLE = {(m, p) for m, p, _ in route_table() if p != "/users/{id}"}
-
-
-def _table_match(method: str, path: str) -> bool:
-    if (method, path) in _TABLE:
-        return True
-    parts = path.split("/")
-    for i, part in enumerate(parts):
-        if part.isascii() and part.isdigit():
-            parts[i] = "{id}"
-    return (method, "/".join(parts)) in _TABLE
 
 
 class App:
@@ -59,10 +43,10 @@ class App:
                 return
             protocol.response_bytes(200, _JSON, orjson.dumps(data))
             return
-        if _table_match(method, path):
-            protocol.response_bytes(200, _JSON, _OK)
+        if table_match(method, path):
+            protocol.response_bytes(200, _JSON, TABLE_OK)
             return
-        protocol.response_bytes(404, _TEXT, _NOT_FOUND)
+        protocol.response_bytes(404, _TEXT, NOT_FOUND)
 
 
 app = App()

@@ -39,10 +39,9 @@ from guardpost import AuthenticationHandler, Identity, User
 from apps.common import (
     ALLOWED_ORIGIN,
     JSON_MESSAGE,
-    JWT_ISSUER,
-    JWT_SECRET,
     SECURITY_HEADERS,
     Order,
+    decode_token,
     route_table,
 )
 
@@ -55,13 +54,7 @@ class JWTBearerHandler(AuthenticationHandler):
         if not header or header[:7].lower() != b"bearer ":
             return None
         try:
-            claims = jwt.decode(
-                header[7:].decode("latin-1"),
-                JWT_SECRET,
-                algorithms=["HS256"],
-                issuer=JWT_ISSUER,
-                options={"require": ["exp", "iss", "sub"]},
-            )
+            claims = decode_token(header[7:].decode("latin-1"))
         except jwt.InvalidTokenError:
             return None
         return User(claims, "JWT Bearer")

@@ -54,6 +54,19 @@ def token() -> str:
     return jwt.encode(claims, JWT_SECRET, algorithm="HS256")
 
 
+def decode_token(token: str) -> dict[str, Any]:
+    """The claims of a realistic-route token; ``jwt.InvalidTokenError`` when it is not valid
+    (each app turns that into its own 401)."""
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        JWT_SECRET,
+        algorithms=["HS256"],
+        issuer=JWT_ISSUER,
+        options={"require": ["exp", "iss", "sub"]},
+    )
+    return claims
+
+
 def echo_payload(size: int = 1536) -> bytes:
     """A JSON object of about ``size`` bytes (1.5 KB by default)."""
     items = []
@@ -103,3 +116,24 @@ def route_table() -> list[tuple[str, str, str]]:
     routes.append(("GET", "/users/{id}", "int"))  # the measured one, last in the table
     assert len(routes) == 100, len(routes)
     return routes
+
+
+# -- route-table matching for the bare floors (no framework router to lean on) -----------
+TABLE_OK = orjson.dumps({"ok": True})  # the answer of every table route but /users/{id}
+NOT_FOUND = b"Not Found"
+
+# (method, path template) of every table route but /users/{id}; integer segments of a
+# request path are looked up as "{id}"
+_TABLE = {(m, p) for m, p, _ in route_table() if p != "/users/{id}"}
+
+
+def table_match(method: str, path: str) -> bool:
+    """Whether ``method path`` is one of ``route_table()``'s routes other than
+    ``/users/{id}`` (which the bare floors answer themselves)."""
+    if (method, path) in _TABLE:
+        return True
+    parts = path.split("/")
+    for i, part in enumerate(parts):
+        if part.isascii() and part.isdigit():
+            parts[i] = "{id}"
+    return (method, "/".join(parts)) in _TABLE

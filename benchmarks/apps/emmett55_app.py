@@ -34,11 +34,10 @@ from emmett55.tools import service
 from apps.common import (
     ALLOWED_ORIGIN,
     JSON_MESSAGE,
-    JWT_ISSUER,
-    JWT_SECRET,
     PLAINTEXT,
     SECURITY_HEADERS,
     Order,
+    decode_token,
     route_table,
 )
 
@@ -68,13 +67,7 @@ class JWTPipe(Pipe):
         if scheme.lower() != "bearer" or not credentials:
             abort(401, "Not authenticated")
         try:
-            claims = jwt.decode(
-                credentials,
-                JWT_SECRET,
-                algorithms=["HS256"],
-                issuer=JWT_ISSUER,
-                options={"require": ["exp", "iss", "sub"]},
-            )
+            claims = decode_token(credentials)
         except jwt.InvalidTokenError:
             abort(401, "Invalid token")
         return await next_pipe(user=claims["sub"], **kwargs)

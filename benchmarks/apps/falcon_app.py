@@ -32,11 +32,10 @@ import pydantic
 from apps.common import (
     ALLOWED_ORIGIN,
     JSON_MESSAGE,
-    JWT_ISSUER,
-    JWT_SECRET,
     PLAINTEXT,
     SECURITY_HEADERS,
     Order,
+    decode_token,
     route_table,
 )
 
@@ -59,13 +58,7 @@ async def require_jwt(
     if scheme.lower() != "bearer" or not credentials:
         raise falcon.HTTPUnauthorized(title="Not authenticated", challenges=["Bearer"])
     try:
-        claims = jwt.decode(
-            credentials,
-            JWT_SECRET,
-            algorithms=["HS256"],
-            issuer=JWT_ISSUER,
-            options={"require": ["exp", "iss", "sub"]},
-        )
+        claims = decode_token(credentials)
     except jwt.InvalidTokenError:
         raise falcon.HTTPUnauthorized(title="Invalid token", challenges=["Bearer"]) from None
     req.context.user = claims["sub"]

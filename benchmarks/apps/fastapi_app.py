@@ -38,10 +38,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from apps.common import (
     ALLOWED_ORIGIN,
     JSON_MESSAGE,
-    JWT_ISSUER,
-    JWT_SECRET,
     SECURITY_HEADERS,
     Order,
+    decode_token,
     route_table,
 )
 
@@ -76,13 +75,7 @@ async def current_user(
     credentials: Annotated[HTTPAuthorizationCredentials, Depends(bearer)],
 ) -> str:
     try:
-        claims = jwt.decode(
-            credentials.credentials,
-            JWT_SECRET,
-            algorithms=["HS256"],
-            issuer=JWT_ISSUER,
-            options={"require": ["exp", "iss", "sub"]},
-        )
+        claims = decode_token(credentials.credentials)
     except jwt.InvalidTokenError:
         raise HTTPException(
             status_code=401,

@@ -39,11 +39,10 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from apps.common import (
     ALLOWED_ORIGIN,
     JSON_MESSAGE,
-    JWT_ISSUER,
-    JWT_SECRET,
     PLAINTEXT,
     SECURITY_HEADERS,
     Order,
+    decode_token,
     route_table,
 )
 
@@ -69,13 +68,7 @@ async def current_user(
     if scheme.lower() != "bearer" or not credentials:
         raise NotAuthorizedException("Not authenticated")
     try:
-        claims = jwt.decode(
-            credentials,
-            JWT_SECRET,
-            algorithms=["HS256"],
-            issuer=JWT_ISSUER,
-            options={"require": ["exp", "iss", "sub"]},
-        )
+        claims = decode_token(credentials)
     except jwt.InvalidTokenError:
         raise NotAuthorizedException("Invalid token") from None
     return claims["sub"]

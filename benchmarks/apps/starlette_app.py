@@ -35,11 +35,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from apps.common import (
     ALLOWED_ORIGIN,
     JSON_MESSAGE,
-    JWT_ISSUER,
-    JWT_SECRET,
     PLAINTEXT,
     SECURITY_HEADERS,
     Order,
+    decode_token,
     route_table,
 )
 
@@ -73,13 +72,7 @@ def _current_user(request: Request) -> str | None:
     if scheme.lower() != "bearer" or not credentials:
         return None
     try:
-        claims = jwt.decode(
-            credentials,
-            JWT_SECRET,
-            algorithms=["HS256"],
-            issuer=JWT_ISSUER,
-            options={"require": ["exp", "iss", "sub"]},
-        )
+        claims = decode_token(credentials)
     except jwt.InvalidTokenError:
         return None
     return claims["sub"]

@@ -66,14 +66,14 @@ class CORSMiddleware(Middleware):
         self.allow_all_headers = "*" in allow_headers
         self.headers = SAFELISTED | {h.lower() for h in allow_headers}
         self.credentials = allow_credentials
-        # The origin is echoed whenever the answer depends on it (not for a plain "*").
-        self.echo_origin = not self.allow_all_origins
         simple: list[tuple[str, str]] = []
         if allow_credentials:
             simple.append(("access-control-allow-credentials", "true"))
         if expose_headers:
             simple.append(("access-control-expose-headers", ", ".join(expose_headers)))
         self.simple_headers = simple
+        # What every allowed non-preflight response gets when all origins are allowed.
+        self._any_origin_headers = [("access-control-allow-origin", "*"), *simple]
         preflight = [
             ("access-control-allow-methods", ", ".join(sorted(self.methods))),
             ("access-control-max-age", str(max_age)),
@@ -95,8 +95,10 @@ class CORSMiddleware(Middleware):
         origin = headers.get("origin")
         if origin is None:
             return await call_next()
-        if request.method == "OPTIONS" and "access-control-request-method" in headers:
-            return self._preflight(origin, headers)
+        if request.method == "OPTIONS":
+            requested_method = headers.get("access-control-request-method")
+            if requested_method is not None:
+                return self._preflight(origin, requested_method, headers)
         response = await call_next()
         if self.allows(origin):
             self._decorate(response, origin)
@@ -104,21 +106,22 @@ class CORSMiddleware(Middleware):
 
     def _decorate(self, response: Response, origin: str) -> None:
         # Set, not added: a second Access-Control-Allow-Origin makes browsers refuse both.
+        # The origin is echoed whenever the answer depends on it (not for a plain "*").
         headers = response.headers
-        if self.echo_origin:
+        if self.allow_all_origins:
+            decoration = self._any_origin_headers
+        else:
             headers["access-control-allow-origin"] = origin
             _add_vary(response.raw_headers, "Origin")
-        else:
-            headers["access-control-allow-origin"] = "*"
-        for name, value in self.simple_headers:
+            decoration = self.simple_headers
+        for name, value in decoration:
             headers[name] = value
 
-    def _preflight(self, origin: str, headers: Any) -> Response:
+    def _preflight(self, origin: str, requested_method: str, headers: Any) -> Response:
         refused = []
         if not self.allows(origin):
             refused.append("origin")
-        method = headers.get("access-control-request-method", "").upper()
-        if method not in self.methods:
+        if requested_method.upper() not in self.methods:
             refused.append("method")
         requested = headers.get("access-control-request-headers")
         names = [h.strip().lower() for h in requested.split(",") if h.strip()] if requested else []

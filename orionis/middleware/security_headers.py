@@ -60,14 +60,14 @@ class SecurityHeadersMiddleware(Middleware):
             if hsts_preload:
                 value += "; preload"
             self.hsts = ("strict-transport-security", value)
+        # HSTS only means something over HTTPS: those requests get the longer list.
+        self._https_headers = self.headers if self.hsts is None else [*self.headers, self.hsts]
 
     async def handle(self, request: Request, call_next: CallNext) -> Response:
         response = await call_next()
         raw = response.raw_headers
         present = {name for name, _ in raw}
-        for header in self.headers:
+        for header in self._https_headers if request.scheme == "https" else self.headers:
             if header[0] not in present:
                 raw.append(header)
-        if self.hsts is not None and request.scheme == "https" and self.hsts[0] not in present:
-            raw.append(self.hsts)
         return response
