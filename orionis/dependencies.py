@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import inspect
 import logging
 import types
@@ -25,17 +26,17 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Union
 
-import orjson
 import pydantic
 from pydantic import TypeAdapter
 from pydantic_core import PydanticUndefined
 
+from orionis import _hot
 from orionis.background import BackgroundTasks
 from orionis.concurrency import run_in_threadpool
 from orionis.exceptions import RequestValidationError
 from orionis.forms import UploadFile
 from orionis.params import Body, File, Header, Param, Path, Query
-from orionis.requests import _UNSET, Request
+from orionis.requests import Request
 
 if TYPE_CHECKING:
     from orionis.foundation.application import Application
@@ -45,7 +46,6 @@ __all__ = ["Depends", "Input", "Plan", "RequestContext"]
 logger = logging.getLogger("orionis")
 
 _MISSING: Any = PydanticUndefined
-_REPORTED: Any = object()  # a value that was invalid and already has its error entry
 
 # How a callable is run.
 ASYNC, SYNC, ASYNC_GEN, SYNC_GEN = "async", "sync", "async_gen", "sync_gen"
@@ -78,12 +78,12 @@ def call_kind(call: Callable[..., Any]) -> str:
         return SYNC_GEN
     if inspect.iscoroutinefunction(call):
         return ASYNC
-    if not inspect.isclass(call) and not inspect.isfunction(call):
-        method = getattr(call, "__call__", None)  # noqa: B004 - callable instances
-        if method is not None and not inspect.isfunction(method) and not inspect.ismethod(method):
-            return SYNC
-        if method is not None:
-            return call_kind(method)
+    if inspect.isclass(call) or inspect.isfunction(call):
+        return SYNC
+    # A callable instance runs as its ``__call__`` method does.
+    method = getattr(call, "__call__", None)  # noqa: B004
+    if inspect.isfunction(method) or inspect.ismethod(method):
+        return call_kind(method)
     return SYNC
 
 
@@ -116,6 +116,12 @@ def _is_body_type(annotation: Any) -> bool:
     if origin in (list, set, frozenset, tuple):
         return any(_is_body_type(arg) for arg in typing.get_args(inner))
     return False
+
+
+def _wants_bytes(annotation: Any) -> bool:
+    """``bytes`` or a sequence of ``bytes`` (optionally ``| None``): a file read whole."""
+    inner = unwrap_optional(annotation)
+    return inner is bytes or (_is_sequence(inner) and bytes in typing.get_args(inner))
 
 
 def _is_upload(annotation: Any) -> bool:
@@ -170,6 +176,7 @@ class Input:
     multi: bool  # collects repeated values (list[T])
     marker: Param | None
     embed: bool = False
+    as_bytes: bool = False  # a file input typed ``bytes``: uploads are read whole
 
     def error(self, kind: str, msg: str, loc: tuple[Any, ...] = ()) -> dict[str, Any]:
         """An error entry; ``loc`` starts with path/query/header/cookie/body (forms: body)."""
@@ -187,7 +194,15 @@ class Dependency:
     plan: Plan
 
 
-_PATH_TYPES = {0: str, 1: int, 2: float, 3: uuid.UUID, 4: str}  # converter kind -> type
+_matcher = _hot.matcher
+# What the router's converter produced for a path parameter, by converter kind.
+_PATH_TYPES = {
+    _matcher.STR: str,
+    _matcher.INT: int,
+    _matcher.FLOAT: float,
+    _matcher.UUID: uuid.UUID,
+    _matcher.PATH: str,
+}
 
 
 class Plan:
@@ -202,13 +217,11 @@ class Plan:
         extra: list[Depends] | None = None,
         owner: str | None = None,
     ) -> None:
-        self.call = call
         self.kind = call_kind(call)
         self.owner = owner or getattr(call, "__qualname__", repr(call))
         self.path_params = dict(path_params)
         self.inputs: list[Input] = []
         self.dependencies: list[Dependency] = [self._dependency(None, d) for d in (extra or [])]
-        self.var_keyword = False
         hints = _type_hints(call)
         target = call.__init__ if inspect.isclass(call) else call  # type: ignore[misc]
         parameters = list(inspect.signature(target).parameters.values())
@@ -217,15 +230,23 @@ class Plan:
         for parameter in parameters:
             self._add(parameter, hints.get(parameter.name, parameter.annotation))
         self._check_body()
-        # Run before anything else is validated: route/router dependencies (given as
-        # ``extra``) and any dependency declaring a security scheme (JWTAuth...), so an
-        # unauthenticated request is refused before its input is parsed.
-        self.guards = [d for d in self.dependencies if d.name is None]
-        self.guards += [
+
+    @functools.cached_property
+    def guards(self) -> list[Dependency]:
+        """Dependencies run before anything else is validated: route/router dependencies
+        (given as ``extra``) and any dependency declaring a security scheme (JWTAuth...), so
+        an unauthenticated request is refused before its input is parsed.
+
+        Lazy because only top-level plans are solved with guards; computing it for every
+        dependency's own plan would walk the dependency tree again at each level.
+        """
+        guards = [d for d in self.dependencies if d.name is None]
+        guards += [
             d
             for d in self.all_dependencies()
-            if getattr(d.call, "openapi_security", None) and d not in self.guards
+            if getattr(d.call, "openapi_security", None) and d not in guards
         ]
+        return guards
 
     # -- building --------------------------------------------------------------------
     def _dependency(self, name: str | None, marker: Depends, annotation: Any = None) -> Dependency:
@@ -243,8 +264,7 @@ class Plan:
         name = parameter.name
         if parameter.kind is parameter.VAR_POSITIONAL:
             return
-        if parameter.kind is parameter.VAR_KEYWORD:
-            self.var_keyword = True
+        if parameter.kind is parameter.VAR_KEYWORD:  # **kwargs receives the path values
             for path_name, kind in self.path_params.items():
                 if not any(i.name == path_name for i in self.inputs):
                     self.inputs.append(
@@ -327,7 +347,10 @@ class Plan:
         adapter = self._adapter(base, marker, extra_metadata, source, name)
         required = default is _MISSING
         embed = isinstance(marker, Body) and marker.embed
-        return Input(name, source, key, base, adapter, required, default, multi, marker, embed)
+        as_bytes = source == "file" and _wants_bytes(base)
+        return Input(
+            name, source, key, base, adapter, required, default, multi, marker, embed, as_bytes
+        )
 
     def _adapter(
         self, base: Any, marker: Param, metadata: list[Any], source: str, name: str
@@ -437,12 +460,15 @@ class RequestContext:
         "errors",
         "exits",
         "form",
+        "overrides",
         "request",
     )
 
     def __init__(self, request: Request) -> None:
         self.request = request
         self.app: Application = request.app
+        # Usually empty: then each dependency runs as planned, with no lookup.
+        self.overrides = self.app.dependency_overrides
         self.cache: dict[Any, Any] = {}
         self.called: dict[Dependency, Any] = {}
         self.exits: list[tuple[str, Any]] = []
@@ -461,7 +487,9 @@ class RequestContext:
         inputs: dict[int, dict[str, Any]] = {}
         for plan in plans:
             for guard in plan.guards:
-                await self._validate(self._effective(guard)[1], inputs)
+                await self._validate(
+                    self._effective(guard)[1] if self.overrides else guard.plan, inputs
+                )
                 if self.errors:
                     return None
                 await self._call(guard, inputs)
@@ -472,7 +500,8 @@ class RequestContext:
         return [await self._kwargs(plan, inputs) for plan in plans]
 
     def _effective(self, dep: Dependency) -> tuple[Callable[..., Any], Plan]:
-        overrides = self.app.dependency_overrides
+        """The callable and plan that run for ``dep``: its override's, if it has one."""
+        overrides = self.overrides
         if overrides and dep.call in overrides:
             call = overrides[dep.call]
             return call, self.app.override_plan(call, dep.plan.path_params)
@@ -483,14 +512,23 @@ class RequestContext:
             return
         values = inputs[id(plan)] = {}
         for dep in plan.dependencies:
-            await self._validate(self._effective(dep)[1], inputs)
+            await self._validate(self._effective(dep)[1] if self.overrides else dep.plan, inputs)
         for item in plan.inputs:
-            value = await self._value(item)
+            source = item.source
+            if source == "body":  # only the body and forms need I/O
+                value = await self._body_value(item)
+            elif source == "form" or source == "file":
+                value = await self._form_value(item)
+            else:
+                value = self._value(item)
             if value is not _MISSING:
                 values[item.name] = value
 
     async def _kwargs(self, plan: Plan, inputs: dict[int, dict[str, Any]]) -> dict[str, Any]:
-        kwargs = dict(inputs[id(plan)])
+        values = inputs[id(plan)]
+        if not plan.dependencies:  # nothing to add: callers unpack it, never change it
+            return values
+        kwargs = dict(values)
         for dep in plan.dependencies:
             value = await self._call(dep, inputs)
             if dep.name is not None:
@@ -500,7 +538,7 @@ class RequestContext:
     async def _call(self, dep: Dependency, inputs: dict[int, dict[str, Any]]) -> Any:
         if dep in self.called:  # a guard, already run first
             return self.called[dep]
-        call, plan = self._effective(dep)
+        call, plan = self._effective(dep) if self.overrides else (dep.call, dep.plan)
         if dep.use_cache and call in self.cache:
             return self.cache[call]
         kwargs = await self._kwargs(plan, inputs)
@@ -525,7 +563,8 @@ class RequestContext:
         self.called[dep] = value
         return value
 
-    async def _value(self, item: Input) -> Any:
+    def _value(self, item: Input) -> Any:
+        """A value that needs no I/O: path, query, header, cookie, request, background."""
         source = item.source
         request = self.request
         if source == "request":
@@ -542,14 +581,8 @@ class RequestContext:
         elif source == "header":
             headers = request.headers
             raw = headers.getlist(item.key) if item.multi else headers.get(item.key, _MISSING)
-        elif source == "cookie":
-            raw = request.cookies.get(item.key, _MISSING)
-        elif source == "body":
-            return await self._body_value(item)
         else:
-            raw = await self._form_value(item)
-            if raw is _REPORTED:
-                return _MISSING
+            raw = request.cookies.get(item.key, _MISSING)
         if item.multi and raw == []:
             raw = _MISSING
         return self._check(item, raw)
@@ -580,59 +613,52 @@ class RequestContext:
             return self._check(item, _MISSING)
         if self.body_failed:
             return _MISSING
-        if not _is_json(request.headers.get("content-type")):
-            media = request.headers.get("content-type") or "no Content-Type"
+        content_type = request.headers.get("content-type")
+        if not _is_json(content_type):
             return self._body_error(
-                "content_type", f"Expected a JSON body (application/json), got {media}"
+                "content_type",
+                f"Expected a JSON body (application/json), got {content_type or 'no Content-Type'}",
             )
-        if not item.embed:
-            if item.adapter is None:
-                return self._parsed_json(body)
-            try:
+        if not item.embed and item.adapter is not None:
+            try:  # straight from the bytes: no intermediate Python objects
                 return item.adapter.validate_json(body)
             except pydantic.ValidationError as exc:
                 self.errors.extend(_errors(item, exc))
                 return _MISSING
-        data = self._parsed_json(body)
-        if data is _MISSING:
+        try:
+            data = await request.json()  # parsed once, shared with the handler's request.json()
+        except RequestValidationError as exc:  # malformed JSON: one entry for the whole body
+            self.body_failed = True
+            self.errors.extend(exc.errors)
             return _MISSING
+        if not item.embed:
+            return data
         if not isinstance(data, dict):
             return self._body_error("dict_type", "Input should be a JSON object")
         return self._check(item, data.get(item.key, _MISSING))
 
-    def _parsed_json(self, body: bytes) -> Any:
-        request = self.request
-        if request._json is _UNSET:  # shared with request.json(): parsed once
-            try:
-                request._json = orjson.loads(body)
-            except orjson.JSONDecodeError as exc:
-                return self._body_error("json_invalid", f"Invalid JSON: {exc}")
-        return request._json
-
     async def _form_value(self, item: Input) -> Any:
-        if self.form is None:
+        """A form field or upload, checked; ``_MISSING`` if its error is already reported."""
+        form = self.form
+        if form is None:
             if self.body_failed:
-                return _REPORTED
+                return _MISSING
             try:
-                self.form = await self.request.form()
+                form = self.form = await self.request.form()
             except RequestValidationError as exc:  # malformed form: one entry, with the rest
                 self.body_failed = True
                 self.errors.extend(exc.errors)
-                return _REPORTED
-        form = self.form
+                return _MISSING
         values = form.getlist(item.key)
         if not values:
-            return _MISSING
+            return self._check(item, _MISSING)
         if item.source == "file":
-            uploads = [v for v in values if isinstance(v, UploadFile)]
-            if len(uploads) != len(values):
+            if not all(isinstance(v, UploadFile) for v in values):
                 self.errors.append(item.error("file_type", "Expected an uploaded file"))
-                return _REPORTED
-            inner = unwrap_optional(item.annotation)
-            if inner is bytes or (_is_sequence(inner) and bytes in typing.get_args(inner)):
-                uploads = [await _read_all(u) for u in uploads]
-            return uploads if item.multi else uploads[-1]
-        return values if item.multi else values[-1]
+                return _MISSING
+            if item.as_bytes:
+                values = [await _read_all(u) for u in values]
+        return self._check(item, values if item.multi else values[-1])
 
     # -- after the response ----------------------------------------------------------
     async def finish(self, error: BaseException | None) -> None:

@@ -10,9 +10,9 @@ files deleted) after the response is sent.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -23,6 +23,8 @@ from orionis.datastructures import Headers, MultiDict
 from orionis.exceptions import HTTPException, RequestValidationError
 
 __all__ = ["FormData", "FormLimits", "UploadFile", "parse_form"]
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,29 +62,25 @@ class UploadFile:
     def _in_memory(self) -> bool:
         return not getattr(self.file, "_rolled", True)
 
-    async def read(self, size: int = -1) -> bytes:
+    async def _io(self, method: Callable[..., _T], *args: Any) -> _T:
+        """Call a file method: directly while the spool is in memory (it cannot block),
+        in the thread pool once it has moved to disk."""
         if self._in_memory:
-            return self.file.read(size)
-        return await run_in_threadpool(self.file.read, size)
+            return method(*args)
+        return await run_in_threadpool(method, *args)
+
+    async def read(self, size: int = -1) -> bytes:
+        return await self._io(self.file.read, size)
 
     async def seek(self, offset: int) -> None:
-        if self._in_memory:
-            self.file.seek(offset)
-        else:
-            await run_in_threadpool(self.file.seek, offset)
+        await self._io(self.file.seek, offset)
 
     async def write(self, data: bytes) -> None:
-        if self._in_memory:
-            self.file.write(data)
-        else:
-            await run_in_threadpool(self.file.write, data)
+        await self._io(self.file.write, data)
         self.size += len(data)
 
     async def close(self) -> None:
-        if self._in_memory:
-            self.file.close()
-        else:
-            await run_in_threadpool(self.file.close)
+        await self._io(self.file.close)
 
     def __repr__(self) -> str:
         return f"UploadFile(filename={self.filename!r}, size={self.size})"
@@ -133,7 +131,7 @@ async def parse_form(
         for name, value in pairs:
             if len(value) > limits.max_field_size:
                 raise HTTPException(413, f"Form field {name!r} is too large.")
-        return FormData(list(pairs))
+        return FormData(pairs)  # a new list from parse_query: no copy needed
     elif media == b"multipart/form-data":
         boundary = options.get(b"boundary")
         if not boundary:
@@ -213,7 +211,6 @@ class _MultipartReader:
         self.ended = True
 
     async def parse(self, chunks: AsyncIterator[bytes]) -> FormData:
-        form = FormData(self.items)
         try:
             async for chunk in chunks:
                 try:
@@ -226,7 +223,7 @@ class _MultipartReader:
             if not self.ended:
                 raise _invalid("The multipart body ended before its closing boundary.")
         except BaseException:
-            await form.close()
+            await FormData(self.items).close()  # the files received so far
             raise
         return FormData(self.items)
 

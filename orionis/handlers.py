@@ -121,6 +121,7 @@ class Handler:
         self.init_plan: Plan | None = None
         if self.controller is not None and self.controller.__init__ is not object.__init__:
             self.init_plan = Plan(self.controller, path_params, owner=self.controller.__qualname__)
+        self._plans = (self.plan,) if self.init_plan is None else (self.plan, self.init_plan)
         # A controller whose __init__ takes anything is built by the solver, not bare.
         self.simple = self.plan.simple and self.init_plan is None
         # (name, from_path) for a simple plan: a path value, or else the request.
@@ -173,18 +174,19 @@ class Handler:
                 "lambda or nested function"
             )
 
+    def kwargs(self, request: Request) -> dict[str, Any]:
+        """The arguments of a ``simple`` handler: typed path values and the request."""
+        params = request.path_params
+        return {name: params[name] if from_path else request for name, from_path in self.arguments}
+
     async def run(self, request: Request) -> Any:
         """Fill the parameters from the request and call the endpoint; the raw result."""
         if self.simple:
-            params = request.path_params
-            kwargs = {
-                name: (params[name] if from_path else request) for name, from_path in self.arguments
-            }
+            kwargs = self.kwargs(request)
             instance = self.controller() if self.controller is not None else None
         else:
             context = request._context = RequestContext(request)
-            plans = (self.plan, self.init_plan) if self.init_plan else (self.plan,)
-            solved = await context.solve(*plans)
+            solved = await context.solve(*self._plans)
             if solved is None:
                 raise RequestValidationError(context.errors)
             kwargs = solved[0]
@@ -193,8 +195,10 @@ class Handler:
             else:
                 instance = self.controller(**solved[1]) if self.init_plan else self.controller()
         func = self.func
-        if instance is not None:
-            func = functools.partial(func, instance)
+        if instance is not None:  # a controller action (never executor="process")
+            if self.is_async:
+                return await func(instance, **kwargs)
+            return await run_in_threadpool(func, instance, **kwargs)
         if self.is_async:
             return await func(**kwargs)
         if self.executor == "process":

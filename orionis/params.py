@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic.fields import FieldInfo
+from pydantic.fields import Field, FieldInfo
 from pydantic_core import PydanticUndefined
 
 __all__ = ["Body", "Cookie", "File", "Form", "Header", "Param", "Path", "Query"]
@@ -87,8 +87,6 @@ class Param:
         }
         if not self.constraints and not schema_extra:
             return None
-        from pydantic import Field
-
         return Field(**self.constraints, **schema_extra)  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
