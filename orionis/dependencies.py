@@ -467,7 +467,7 @@ class RequestContext:
     def __init__(self, request: Request) -> None:
         self.request = request
         self.app: Application = request.app
-        # Usually empty: then each dependency runs as planned, with no lookup.
+        # Read once per request; usually empty, so each dependency runs as planned.
         self.overrides = self.app.dependency_overrides
         self.cache: dict[Any, Any] = {}
         self.called: dict[Dependency, Any] = {}
@@ -487,9 +487,7 @@ class RequestContext:
         inputs: dict[int, dict[str, Any]] = {}
         for plan in plans:
             for guard in plan.guards:
-                await self._validate(
-                    self._effective(guard)[1] if self.overrides else guard.plan, inputs
-                )
+                await self._validate(self._effective(guard)[1], inputs)
                 if self.errors:
                     return None
                 await self._call(guard, inputs)
@@ -512,7 +510,7 @@ class RequestContext:
             return
         values = inputs[id(plan)] = {}
         for dep in plan.dependencies:
-            await self._validate(self._effective(dep)[1] if self.overrides else dep.plan, inputs)
+            await self._validate(self._effective(dep)[1], inputs)
         for item in plan.inputs:
             source = item.source
             if source == "body":  # only the body and forms need I/O
@@ -538,7 +536,7 @@ class RequestContext:
     async def _call(self, dep: Dependency, inputs: dict[int, dict[str, Any]]) -> Any:
         if dep in self.called:  # a guard, already run first
             return self.called[dep]
-        call, plan = self._effective(dep) if self.overrides else (dep.call, dep.plan)
+        call, plan = self._effective(dep)
         if dep.use_cache and call in self.cache:
             return self.cache[call]
         kwargs = await self._kwargs(plan, inputs)

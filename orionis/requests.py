@@ -2,10 +2,11 @@
 
 An adapter builds a subclass of ``Request`` that fills the plain attributes (method, path,
 query string, scheme, HTTP version) and implements three hooks: ``_raw_headers`` (lower-case
-``(str, str)`` pairs), ``_peer`` (client and server addresses) and ``_chunks`` (the body as
-the server delivers it, raising ``ClientDisconnect`` when it ends early). Everything else,
-including body size limits and parsing, lives here once for both protocols, and is computed
-only when first asked for.
+``(str, str)`` pairs), ``_peer`` (client and server addresses) and ``_chunks`` (the body in
+non-empty chunks as the server delivers it, raising ``ClientDisconnect`` when it ends early).
+Two more are optional shortcuts for per-request header checks: ``_native_header_values`` and
+``_declares_framing``. Everything else, including body size limits and parsing, lives here
+once for both protocols, and is computed only when first asked for.
 """
 
 from __future__ import annotations
@@ -107,8 +108,15 @@ class Request:
         return None
 
     def _header_values(self, name: str) -> list[str]:
-        """All values of one (lower-case) header without building ``headers``; adapters
-        override this with a direct lookup."""
+        """All values of one (lower-case) header, without building ``headers`` just for it."""
+        headers = self._headers
+        if headers is not None:
+            return headers.getlist(name)
+        return self._native_header_values(name)
+
+    def _native_header_values(self, name: str) -> list[str]:
+        """``_header_values`` straight from the server's headers (adapters look it up
+        directly; this fallback builds ``headers``)."""
         return self.headers.getlist(name)
 
     def _declares_framing(self) -> bool:
@@ -296,8 +304,7 @@ class Request:
         self._stream_consumed = True
         length = await self._check_declared_length()
         async for chunk in self._limited(length):
-            if chunk:
-                yield chunk
+            yield chunk
 
     async def json(self) -> Any:
         """The body parsed as JSON; malformed JSON is a 422 with a ``json_invalid`` error."""
@@ -322,6 +329,11 @@ class Request:
                 self.headers.get("content-type"), self.stream(), self.app.form_limits
             )
         return self._form
+
+    @property
+    def needs_finalize(self) -> bool:
+        """Whether ``finalize`` has work to do; adapters skip its coroutine when not."""
+        return self._context is not None or self._form is not None
 
     async def finalize(self) -> None:
         """After the response is sent: background tasks, dependency cleanup, upload files."""

@@ -34,6 +34,10 @@ if TYPE_CHECKING:
     from orionis.requests import Request
 
 __all__ = [
+    "KIND_BODY",
+    "KIND_FILE",
+    "KIND_PREPARED_FILE",
+    "KIND_STREAM",
     "FileResponse",
     "HTMLResponse",
     "JSONResponse",
@@ -44,11 +48,19 @@ __all__ = [
     "StreamingResponse",
     "bodyless",
     "json_dumps",
+    "with_content_length",
 ]
 
 _wrap_headers = _hot.headers.wrap_headers
 
 HeadersInput = Mapping[str, str] | list[tuple[str, str]] | None
+
+# ``Response.kind``: how an adapter sends a response. One attribute read per request
+# instead of a chain of isinstance checks.
+KIND_BODY = 0  # ``body`` in memory
+KIND_STREAM = 1  # ``StreamingResponse``: produced while sending
+KIND_PREPARED_FILE = 2  # ``PreparedFile``: a file resolved for its request, ready to send
+KIND_FILE = 3  # ``FileResponse`` not yet resolved (``Application.prepare_file`` does it)
 
 
 def _json_default(value: Any) -> Any:
@@ -78,6 +90,17 @@ def bodyless(status: int, method: str) -> bool:
     return method == "HEAD" or status == 204 or status == 304
 
 
+def with_content_length(
+    status: int, headers: list[tuple[str, str]], body: bytes
+) -> list[tuple[str, str]]:
+    """``headers`` plus the ``content-length`` of an in-memory ``body`` (a new list), for
+    adapters that frame it themselves. 204 and 304 get none: RFC 9110 forbids it on 204,
+    and on 304 it would describe the cached representation, not this empty body."""
+    if status == 204 or status == 304:
+        return headers
+    return [*headers, ("content-length", str(len(body)))]
+
+
 def _raw_headers(headers: HeadersInput) -> list[tuple[str, str]]:
     if not headers:
         return []
@@ -94,9 +117,7 @@ class Response:
 
     media_type: str | None = None
     charset = "utf-8"
-    # How an adapter sends it: 0 body in memory, 1 stream, 2 prepared file, 3 file to prepare.
-    # One attribute read instead of a chain of isinstance checks per request.
-    kind = 0
+    kind = KIND_BODY  # see KIND_* above
 
     def __init__(
         self,
@@ -268,7 +289,7 @@ class StreamingResponse(Response):
     the client goes away the iterable is closed (``aclose``/``close``) and iteration stops.
     """
 
-    kind = 1
+    kind = KIND_STREAM
 
     def __init__(
         self,
@@ -350,7 +371,7 @@ class PreparedFile(Response):
     """A ``FileResponse`` resolved for one request: status, headers (with the length) and the
     byte range to send. ``Application.dispatch`` produces it; adapters only execute it."""
 
-    kind = 2
+    kind = KIND_PREPARED_FILE
 
     def __init__(
         self,
@@ -382,7 +403,7 @@ class FileResponse(Response):
     checked when the response is sent, not when it is created.
     """
 
-    kind = 3
+    kind = KIND_FILE
     chunk_size = 64 * 1024
 
     def __init__(

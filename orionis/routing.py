@@ -26,7 +26,7 @@ from orionis.dependencies import Depends
 from orionis.exceptions import HTTPException
 from orionis.handlers import INFER, Endpoint, Executor, Handler
 from orionis.middleware.base import build_chain, instantiate
-from orionis.responses import Response
+from orionis.responses import KIND_FILE, Response
 
 if TYPE_CHECKING:
     from orionis.foundation.application import Application
@@ -383,26 +383,18 @@ class _Endpoint:
             if request.max_body_size is not None and request.has_body():
                 await request.body()  # 413 / 400 here, before the handler can run
             if handler.direct:  # an async function of path values and the request
-                if handler.arguments:
-                    params = request.path_params
-                    result = await handler.func(
-                        **{n: params[n] if p else request for n, p in handler.arguments}
-                    )
-                else:
-                    result = await handler.func()
+                result = await handler.func(**handler.kwargs(request) if handler.arguments else {})
             else:
                 result = await handler.run(request)
             response = handler.render(result)
-            if response.kind == 3:  # prepared here, so middleware sees 206/304/404 as such
+            if response.kind == KIND_FILE:  # prepared here, so middleware sees 206/304/404
                 response = await self.app.prepare_file(request, response)
             return response
         except Exception as exc:
             request._error = exc  # thrown into generator dependencies at cleanup
-            response = await self.app.exception_response(request, exc)
+            response = await self.app.handled_response(request, exc)
             if response is None:
                 raise
-            if response.kind == 3:
-                response = await self.app.prepare_file(request, response, handlers=False)
             return response
 
 
@@ -439,7 +431,6 @@ class RouteTable:
         self.entries: list[_Entry] = []
         leaves: dict[tuple[Any, ...], dict[str, _Entry]] = {}
         shapes: dict[tuple[Any, ...], dict[str, _Entry]] = {}  # parameter names left out
-        leaf_segments: dict[tuple[Any, ...], list[Segment]] = {}
         leaf_router_mw: dict[tuple[Any, ...], list[Any]] = {}
         instances: dict[int, Any] = {}
 
@@ -482,7 +473,6 @@ class RouteTable:
             key = tuple(segments)
             same_shape = shapes.setdefault(_shape(key), {})
             methods = leaves.setdefault(key, {})
-            leaf_segments.setdefault(key, segments)
             leaf_router_mw.setdefault(key, [build(m) for m in router_mw])
             for method in route.methods:
                 if method in same_shape:
@@ -500,13 +490,14 @@ class RouteTable:
                 methods["HEAD"] = methods["GET"]
         for key, methods in leaves.items():
             if "OPTIONS" not in methods:
-                # Leaves of one shape match the same paths: Allow lists all their methods.
-                shape = _shape(key)
-                allowed = {m for k, ms in leaves.items() if _shape(k) == shape for m in ms}
-                allow = ", ".join(sorted({*allowed, "OPTIONS"}))
-                call = build_chain(leaf_router_mw[key], _AutoOptions(allow))
+                # Leaves of one shape match the same paths: Allow lists all their methods,
+                # HEAD included wherever GET is (added to the leaves above).
+                allowed = {*shapes[_shape(key)], "OPTIONS"}
+                if "GET" in allowed:
+                    allowed.add("HEAD")
+                call = build_chain(leaf_router_mw[key], _AutoOptions(", ".join(sorted(allowed))))
                 methods["OPTIONS"] = _Entry(None, "", call, app.max_body_size)
-            self.matcher.add(leaf_segments[key], methods)
+            self.matcher.add(list(key), methods)
 
     def _name(self, route: Route, segments: list[Segment]) -> None:
         # Explicit names must be unique and beat implicit ones (function names), which may

@@ -26,11 +26,14 @@ from orionis.exceptions import ClientDisconnect
 from orionis.foundation.enums.runtimes import Runtime
 from orionis.requests import Request
 from orionis.responses import (
+    KIND_BODY,
+    KIND_STREAM,
     FileResponse,
     PreparedFile,
     Response,
     StreamingResponse,
     bodyless,
+    with_content_length,
 )
 
 if TYPE_CHECKING:
@@ -96,14 +99,13 @@ class ASGIRequest(Request):
     def _raw_headers(self) -> list[tuple[str, str]]:
         return _decode(self._scope.get("headers") or [])
 
-    def _header_values(self, name: str) -> list[str]:
-        if self._headers is not None:
-            return self._headers.getlist(name)
+    # ASGI header names are lower-case (the spec requires it), so both compare them as is.
+    def _native_header_values(self, name: str) -> list[str]:
         key = name.encode("latin-1")
         return [
             v.decode("latin-1")
             for k, v in self._scope.get("headers") or ()
-            if k.lower() == key and v.isascii()
+            if k == key and v.isascii()
         ]
 
     def _declares_framing(self) -> bool:
@@ -171,14 +173,14 @@ class ASGIAdapter:
             try:  # finalize even if the task is cancelled mid-request
                 response = await self.app.dispatch(request)
                 kind = response.kind
-                if kind == 0:
+                if kind == KIND_BODY:
                     await self._send_body(request, response, send)
-                elif kind == 1:
+                elif kind == KIND_STREAM:
                     await self._send_stream(request, response, send)  # type: ignore[arg-type]
                 else:
                     await self._send_file(request, response, scope, send)  # type: ignore[arg-type]
             finally:
-                if request._context is not None or request._form is not None:
+                if request.needs_finalize:
                     await request.finalize()
         elif kind == "lifespan":
             await self.lifespan(receive, send)
@@ -215,9 +217,7 @@ class ASGIAdapter:
     async def _send_body(self, request: Request, response: Response, send: Any) -> None:
         status = response.status_code
         body = response.body
-        headers = response.raw_headers
-        if status != 204 and status != 304:
-            headers = [*headers, ("content-length", str(len(body)))]
+        headers = with_content_length(status, response.raw_headers, body)
         if bodyless(status, request.method):
             body = b""
         await send({"type": "http.response.start", "status": status, "headers": _encode(headers)})

@@ -31,7 +31,15 @@ from orionis.datastructures import Address
 from orionis.exceptions import ClientDisconnect, problem
 from orionis.foundation.enums.runtimes import Runtime
 from orionis.requests import Request
-from orionis.responses import PreparedFile, Response, StreamingResponse, bodyless
+from orionis.responses import (
+    KIND_BODY,
+    KIND_STREAM,
+    PreparedFile,
+    Response,
+    StreamingResponse,
+    bodyless,
+    with_content_length,
+)
 
 if TYPE_CHECKING:
     from orionis.foundation.application import Application
@@ -91,9 +99,7 @@ class RSGIRequest(Request):
         # only HTTP/2's :authority is used (HTTP/1 relies on Host, as under ASGI).
         return self._scope.authority if self.http_version == "2" else None
 
-    def _header_values(self, name: str) -> list[str]:
-        if self._headers is not None:
-            return self._headers.getlist(name)
+    def _native_header_values(self, name: str) -> list[str]:
         return self._native_headers().get_all(name)
 
     def _declares_framing(self) -> bool:
@@ -187,22 +193,21 @@ class RSGIAdapter:
         try:  # finalize even if the task is cancelled mid-request
             response = await self.app.dispatch(request)
             kind = response.kind
-            if kind == 0:
+            if kind == KIND_BODY:
                 self._send_body(request, response, protocol)
-            elif kind == 1:
+            elif kind == KIND_STREAM:
                 await self._send_stream(request, response, protocol)  # type: ignore[arg-type]
             else:
                 self._send_file(request, response, protocol)  # type: ignore[arg-type]
         finally:
-            if request._context is not None or request._form is not None:
+            if request.needs_finalize:
                 await request.finalize()
 
     def _send_body(self, request: Request, response: Response, protocol: Any) -> None:
         status = response.status_code
         if bodyless(status, request.method):
-            headers = response.raw_headers
-            if status != 204 and status != 304:
-                headers = [*headers, ("content-length", str(len(response.body)))]
+            # response_empty adds no content-length; a HEAD answer still announces it
+            headers = with_content_length(status, response.raw_headers, response.body)
             protocol.response_empty(status, headers)
         else:
             protocol.response_bytes(status, response.raw_headers, response.body)

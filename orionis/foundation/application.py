@@ -38,6 +38,9 @@ from orionis.handlers import Endpoint, to_response
 from orionis.middleware.base import build_chain, instantiate
 from orionis.openapi import docs_page, docs_policy, openapi_document
 from orionis.responses import (
+    KIND_BODY,
+    KIND_FILE,
+    KIND_STREAM,
     FileResponse,
     HTMLResponse,
     Response,
@@ -407,8 +410,20 @@ class Application:
             raise ExceptionHandlerError(handler) from failure
 
     async def error_response(self, request: Request, exc: HTTPException) -> Response:
+        """``exception_response`` for an ``HTTPException``, which always has an answer: its
+        handler's (``to_response`` never gives ``None``) or its own."""
+        return await self.exception_response(request, exc)  # type: ignore[return-value]
+
+    async def handled_response(self, request: Request, exc: Exception) -> Response | None:
+        """``exception_response``, with a ``FileResponse`` answer prepared for ``request``.
+
+        Prepared without handlers: a handler answering a missing file with a missing file
+        must not loop.
+        """
         response = await self.exception_response(request, exc)
-        return response if response is not None else exc.to_response()
+        if response is not None and response.kind == KIND_FILE:
+            response = await self.prepare_file(request, response, handlers=False)
+        return response
 
     def internal_error(self, request: Request, exc: BaseException | None, reason: str) -> Response:
         """Log ``reason`` with the traceback and answer 500, without internals unless debug."""
@@ -448,13 +463,15 @@ class Application:
                 response = await chain(request)
             else:  # no global middleware: route without a coroutine in between
                 response = await (self._table or self.routes_table).resolve(request)(request)
-            if getattr(response, "kind", None) == 3:  # a FileResponse from middleware
+            kind = getattr(response, "kind", None)  # middleware may return anything
+            if kind == KIND_FILE:  # a FileResponse from middleware
                 response = await self.prepare_file(request, response)
+                kind = response.kind
         except Exception as exc:
             response = await self._last_resort(request, exc)
-        kind = getattr(response, "kind", None)
+            kind = response.kind
         checked = self._checked(request, response, kind)
-        if checked is not response and kind == 1:
+        if checked is not response and kind == KIND_STREAM:
             await response.aclose()  # a stream replaced by a 500 will never be sent
         return checked
 
@@ -462,9 +479,7 @@ class Application:
         if isinstance(exc, ExceptionHandlerError):
             return self.internal_error(request, exc.__cause__, "exception handler failed")
         try:
-            response = await self.exception_response(request, exc)
-            if response is not None and response.kind == 3:
-                response = await self.prepare_file(request, response, handlers=False)
+            response = await self.handled_response(request, exc)
         except ExceptionHandlerError as failure:
             return self.internal_error(request, failure.__cause__, "exception handler failed")
         except Exception as failure:
@@ -480,7 +495,7 @@ class Application:
             )
         try:
             # Streams and files may declare their length; in-memory bodies are framed by us.
-            _check_response(response, kind != 0)
+            _check_response(response, kind != KIND_BODY)
         except (ValueError, TypeError) as exc:
             return self.internal_error(request, None, f"invalid response: {exc}")
         return response
@@ -510,10 +525,7 @@ class Application:
             error = HTTPException(404, "The requested file does not exist.")
         if not handlers:
             return error.to_response()
-        answer = await self.error_response(request, error)
-        if answer.kind == 3:
-            answer = await self.prepare_file(request, answer, handlers=False)
-        return answer
+        return await self.handled_response(request, error)  # type: ignore[return-value]
 
     # -- protocol entry points (see orionis.adapters) -----------------------------------
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
