@@ -37,6 +37,33 @@ SECURITY_HEADERS = {
 }
 
 
+_SECURITY_HEADERS = [
+    (k.encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS.items()
+]
+
+
+class SecurityHeadersMiddleware:
+    """Pure ASGI middleware: appends the security headers to every HTTP response.
+
+    Shared by the Starlette and FastAPI apps (the form Starlette's docs recommend over
+    ``BaseHTTPMiddleware``); it touches nothing framework-specific."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *_SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 class OrderLine(pydantic.BaseModel):
     sku: str = pydantic.Field(min_length=1, max_length=32)
     quantity: int = pydantic.Field(gt=0, le=1000)

@@ -10,8 +10,9 @@
   ``dump_json`` (its fast path); /plaintext uses ``response_class=PlainTextResponse``; /echo
   takes an arbitrary JSON object as a ``dict[str, Any]`` body, FastAPI's documented way for
   one.
-- Middleware: ``CORSMiddleware`` and a pure ASGI middleware for the security headers, both
-  added with ``app.add_middleware``, on ``realistic_app``.
+- Middleware: ``CORSMiddleware`` and a pure ASGI middleware for the security headers
+  (``apps.common.SecurityHeadersMiddleware``), both added with ``app.add_middleware``, on
+  ``realistic_app``.
 - /realistic: an ``HTTPBearer`` dependency plus PyJWT in an ``async def`` dependency (401 on a
   missing or bad token), the body as an ``Order`` parameter, ``include: str`` as a required
   query parameter (422 from FastAPI's validation when the body or query is invalid).
@@ -33,40 +34,15 @@ from fastapi import Body, Depends, FastAPI, HTTPException
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from apps.common import (
     ALLOWED_ORIGIN,
     JSON_MESSAGE,
-    SECURITY_HEADERS,
     Order,
+    SecurityHeadersMiddleware,
     decode_token,
     route_table,
 )
-
-_SECURITY_HEADERS = [
-    (k.encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS.items()
-]
-
-
-class SecurityHeadersMiddleware:
-    """Pure ASGI middleware: appends the security headers to every HTTP response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *_SECURITY_HEADERS]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
 
 bearer = HTTPBearer()
 

@@ -6,8 +6,8 @@
 - Routing: a ``routes=[Route(...)]`` list with ``{id:int}`` convertors; JSON through
   ``JSONResponse`` (Starlette's default, stdlib ``json``).
 - Middleware: ``starlette.middleware.cors.CORSMiddleware`` and a pure ASGI middleware for the
-  security headers (the form Starlette's docs recommend over ``BaseHTTPMiddleware`` for
-  speed), both app-wide, on ``realistic_app``.
+  security headers (``apps.common.SecurityHeadersMiddleware``, the form Starlette's docs
+  recommend over ``BaseHTTPMiddleware`` for speed), both app-wide, on ``realistic_app``.
 - /realistic: PyJWT on the ``Authorization: Bearer`` header (401 on a missing or bad token),
   ``Order.model_validate_json`` on the raw body (422 with pydantic's errors on failure), and
   ``include`` from the query string (422 if missing). Starlette has no dependency injection
@@ -30,40 +30,16 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from apps.common import (
     ALLOWED_ORIGIN,
     JSON_MESSAGE,
     PLAINTEXT,
-    SECURITY_HEADERS,
     Order,
+    SecurityHeadersMiddleware,
     decode_token,
     route_table,
 )
-
-_SECURITY_HEADERS = [
-    (k.encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS.items()
-]
-
-
-class SecurityHeadersMiddleware:
-    """Pure ASGI middleware: appends the security headers to every HTTP response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *_SECURITY_HEADERS]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 def _current_user(request: Request) -> str | None:
