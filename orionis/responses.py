@@ -29,6 +29,7 @@ import orjson
 from orionis import _hot
 from orionis.concurrency import iterate_in_threadpool, run_in_threadpool
 from orionis.datastructures import MutableHeaders
+from orionis.preconditions import evaluate as _preconditions
 
 if TYPE_CHECKING:
     from orionis.requests import Request
@@ -414,9 +415,13 @@ class FileResponse(Response):
         media_type: str | None = None,
         filename: str | None = None,
         content_disposition_type: str = "attachment",
+        *,
+        directory: str | os.PathLike[str] | None = None,
+        cache_control: str | None = None,
     ) -> None:
         self.path = os.fspath(path)
         self.filename = filename
+        self.directory = None if directory is None else os.fspath(directory)
         if media_type is None:
             guess_from = filename or self.path
             media_type = mimetypes.guess_type(guess_from)[0] or "application/octet-stream"
@@ -425,12 +430,32 @@ class FileResponse(Response):
             self.raw_headers.append(
                 ("content-disposition", _content_disposition(content_disposition_type, filename))
             )
+        if cache_control is not None:
+            self.raw_headers = [h for h in self.raw_headers if h[0] != "cache-control"]
+            self.raw_headers.append(("cache-control", cache_control))
+
+    def _confined(self) -> str:
+        """The path to send: with ``directory``, the real path (symlinks resolved), which must
+        lie inside the real directory; a relative ``path`` is taken from the directory."""
+        directory = self.directory
+        if directory is None:
+            return self.path
+        try:
+            root = os.path.realpath(directory)
+            target = os.path.realpath(os.path.join(root, self.path))
+        except ValueError as exc:  # a NUL byte
+            raise FileNotFoundError(f"{self.path!r} cannot name a file") from exc
+        if os.path.commonpath((root, target)) != root:
+            raise FileNotFoundError(f"{self.path!r} resolves outside {directory!r}")
+        return target
 
     def prepare(self, request: Request) -> PreparedFile:
         """Decide status, headers and byte range for ``request``. Blocking (it stats the
-        file): run it in the thread pool. Raises ``OSError`` or ``ValueError``."""
+        file): run it in the thread pool. Raises ``OSError``, ``ValueError``, or
+        ``HTTPException`` (412: a precondition failed)."""
+        path = self._confined()
         try:
-            st = os.stat(self.path)
+            st = os.stat(path)
         except ValueError as exc:  # a NUL byte in a path built from user input
             raise FileNotFoundError(f"{self.path!r} cannot name a file") from exc
         if not stat.S_ISREG(st.st_mode):
@@ -450,9 +475,19 @@ class FileResponse(Response):
         headers.append(("accept-ranges", "bytes"))
         request_headers = request.headers
 
-        if self.status_code == 200 and _not_modified(request_headers, etag, st.st_mtime):
-            keep = ("etag", "last-modified", "cache-control", "content-location", "expires", "vary")
-            return PreparedFile(304, [h for h in headers if h[0] in keep], None)
+        if self.status_code == 200:
+            outcome = _preconditions(request_headers, request.method, etag, st.st_mtime)
+            if outcome == 304:
+                keep = _NOT_MODIFIED_HEADERS
+                return PreparedFile(304, [h for h in headers if h[0] in keep], None)
+            if outcome == 412:
+                from orionis.exceptions import HTTPException  # it imports this module
+
+                raise HTTPException(
+                    412,
+                    "The file does not meet the request's preconditions (If-Match, "
+                    "If-Unmodified-Since or If-None-Match); fetch it again for its current ETag.",
+                )
 
         status = self.status_code
         start, end = 0, size
@@ -474,7 +509,18 @@ class FileResponse(Response):
                 status = 206
                 headers.append(("content-range", f"bytes {start}-{end - 1}/{size}"))
         headers.append(("content-length", str(end - start)))
-        return PreparedFile(status, headers, self.path, start, end, size)
+        return PreparedFile(status, headers, path, start, end, size)
+
+
+# What a 304 carries: what a cache needs to update its stored copy (RFC 9110 15.4.5).
+_NOT_MODIFIED_HEADERS = (
+    "etag",
+    "last-modified",
+    "cache-control",
+    "content-location",
+    "expires",
+    "vary",
+)
 
 
 def _content_disposition(kind: str, filename: str) -> str:
@@ -483,21 +529,6 @@ def _content_disposition(kind: str, filename: str) -> str:
         return f'{kind}; filename="{filename}"'
     ascii_name = "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in filename)
     return f"{kind}; filename=\"{ascii_name}\"; filename*=utf-8''{quoted}"
-
-
-def _not_modified(headers: Any, etag: str, mtime: float) -> bool:
-    if_none_match = headers.get("if-none-match")
-    if if_none_match is not None:
-        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-        return "*" in tags or etag in tags
-    if_modified_since = headers.get("if-modified-since")
-    if if_modified_since is not None:
-        try:
-            since = email.utils.parsedate_to_datetime(if_modified_since).timestamp()
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return False
-        return int(mtime) <= since
-    return False
 
 
 def _if_range_ok(if_range: str | None, etag: str, last_modified: str) -> bool:

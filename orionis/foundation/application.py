@@ -507,20 +507,23 @@ class Application:
 
         Done where the response is made (the route's endpoint), so middleware sees the real
         status (200, 206, 304, 416 or an error). A path that cannot name a readable file
-        (missing, a directory, too long, a NUL byte from user input) is a 404 and no
+        (missing, a directory, too long, a symlink loop, a NUL byte from user input) is a 404 and no
         permission a 403, both through the exception handlers unless ``handlers=False``
-        (then their own answer may be a file too, prepared without handlers); other OS
-        errors are a logged 500.
+        (then their own answer may be a file too, prepared without handlers); a failed
+        precondition (``If-Match``, ``If-Unmodified-Since``) is a 412; other OS errors are a
+        logged 500. With ``directory=``, a path resolving outside it is a 404.
         """
         try:
             return await run_in_threadpool(response.prepare, request)
+        except HTTPException as exc:  # 412: a precondition failed
+            error = exc
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
             logger.info("FileResponse %r: %s", response.path, exc)
             error = HTTPException(404, "The requested file does not exist.")
         except PermissionError:
             error = HTTPException(403, "Access denied.")
         except OSError as exc:
-            if exc.errno != errno.ENAMETOOLONG:
+            if exc.errno not in (errno.ENAMETOOLONG, errno.ELOOP):
                 return self.internal_error(request, exc, f"cannot send file {response.path!r}")
             error = HTTPException(404, "The requested file does not exist.")
         if not handlers:
