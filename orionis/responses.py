@@ -18,6 +18,7 @@ import hashlib
 import http.cookies
 import mimetypes
 import os
+import re
 import stat
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from datetime import datetime
@@ -182,17 +183,25 @@ class Response:
         samesite: Literal["lax", "strict", "none"] | None = "lax",
         partitioned: bool = False,
     ) -> None:
-        """Add a ``Set-Cookie`` header. Values needing it are quoted by ``http.cookies``."""
+        """Add a ``Set-Cookie`` header.
+
+        ``key`` must be an RFC 6265 token and ``value`` cookie-octets (printable ASCII but
+        space, ``"``, ``,``, ``;`` and ``\\``), optionally in double quotes; anything else
+        raises ``ValueError`` here, since browsers and servers disagree on how to read it.
+        Encode such values first (``urllib.parse.quote``, base64).
+        """
+        _check_cookie(key, value)
         for attribute, text in (("path", path), ("domain", domain)):
             if text is not None and any(c in text for c in ";,\r\n\x00"):
                 raise ValueError(
                     f"cookie {attribute} {text!r} contains ';', ',' or a control character"
                 )
+        if isinstance(expires, str) and any(c in expires for c in ";\r\n\x00"):
+            raise ValueError(f"cookie expires {expires!r} contains ';' or a control character")
         if partitioned and not secure:
             raise ValueError("partitioned cookies must be secure (browsers ignore them otherwise)")
-        cookie: http.cookies.BaseCookie[str] = http.cookies.SimpleCookie()
-        cookie[key] = value
-        morsel = cookie[key]
+        morsel: http.cookies.Morsel[str] = http.cookies.Morsel()
+        morsel.set(key, value, value or '""')  # checked above: sent as is, never re-quoted
         if max_age is not None:
             morsel["max-age"] = max_age
         if expires is not None:
@@ -211,7 +220,7 @@ class Response:
             if samesite.lower() not in ("strict", "lax", "none"):
                 raise ValueError("samesite must be 'strict', 'lax' or 'none'")
             morsel["samesite"] = samesite
-        header = cookie.output(header="").strip()
+        header = morsel.OutputString()
         if partitioned:
             header += "; Partitioned"
         self.raw_headers.append(("set-cookie", header))
@@ -240,6 +249,29 @@ class Response:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.status_code}>"
+
+
+# RFC 6265 4.1.1: a cookie name is a token, a value cookie-octets, optionally in quotes.
+_COOKIE_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_COOKIE_OCTETS = r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*"
+_COOKIE_VALUE = re.compile(f'{_COOKIE_OCTETS}|"{_COOKIE_OCTETS}"')
+
+
+def _check_cookie(key: str, value: str) -> None:
+    if not isinstance(key, str) or not _COOKIE_NAME.fullmatch(key):
+        raise ValueError(
+            f"cookie name {key!r} is not an RFC 6265 token (letters, digits and "
+            "!#$%&'*+-.^_`|~ only); choose a plain name"
+        )
+    if key.lower() in http.cookies.Morsel._reserved:  # type: ignore[attr-defined]
+        raise ValueError(f"cookie name {key!r} is a Set-Cookie attribute name; choose another")
+    if not isinstance(value, str) or not _COOKIE_VALUE.fullmatch(value):
+        shown = value[:40] + "..." if isinstance(value, str) and len(value) > 40 else value
+        raise ValueError(
+            f"cookie value {shown!r} has characters RFC 6265 forbids (space, '\"', ',', ';', "
+            "'\\', control or non-ASCII); encode it first, e.g. urllib.parse.quote(value) or "
+            "base64.urlsafe_b64encode(data)"
+        )
 
 
 class JSONResponse(Response):
