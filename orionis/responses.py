@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 import orjson
 
-from orionis import _hot
+from orionis import _hot, jsonfallback
 from orionis.concurrency import iterate_in_threadpool, run_in_threadpool
 from orionis.datastructures import MutableHeaders
 from orionis.preconditions import evaluate as _preconditions
@@ -83,8 +83,16 @@ _JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
 
 def json_dumps(content: Any) -> bytes:
-    """Serialize with orjson: pydantic models, dataclasses, datetimes, UUIDs and Decimals too."""
-    return orjson.dumps(content, default=_json_default, option=_JSON_OPTIONS)
+    """Serialize with orjson: pydantic models, dataclasses, datetimes, UUIDs and Decimals too.
+
+    What orjson refuses but a request may bring in (integers beyond 64 bits, nesting deeper
+    than 255 levels, lone surrogates) goes through ``orionis.jsonfallback``, only once orjson
+    has raised; beyond 1024 levels it is a ``TypeError`` saying so.
+    """
+    try:
+        return orjson.dumps(content, default=_json_default, option=_JSON_OPTIONS)
+    except TypeError:
+        return jsonfallback.dumps(content, _json_default, _JSON_OPTIONS)
 
 
 def bodyless(status: int, method: str) -> bool:
