@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import inspect
+import os
 import re
 import typing
 from typing import TYPE_CHECKING, Any
@@ -22,14 +23,34 @@ from pydantic import TypeAdapter
 from orionis import _hot
 from orionis.dependencies import Input, Plan, unwrap_optional
 from orionis.handlers import Handler, return_annotation
-from orionis.responses import Response
+from orionis.responses import FileResponse, HTMLResponse, Response, json_dumps
 from orionis.routing import parse_path
 
 if TYPE_CHECKING:
     from orionis.foundation.application import Application
     from orionis.routing import RouteTable
 
-__all__ = ["docs_page", "docs_policy", "openapi_document"]
+__all__ = [
+    "SWAGGER_CSS",
+    "SWAGGER_CSS_INTEGRITY",
+    "SWAGGER_JS",
+    "SWAGGER_JS_INTEGRITY",
+    "SWAGGER_UI_VERSION",
+    "ApiDocs",
+    "docs_page",
+    "docs_policy",
+    "openapi_document",
+]
+
+# Swagger UI from the CDN, pinned to one release with subresource-integrity hashes (sha384 of
+# the files in the swagger-ui-dist npm package): a changed file is refused by the browser.
+SWAGGER_UI_VERSION = "5.35.0"
+SWAGGER_JS = (
+    f"https://cdn.jsdelivr.net/npm/swagger-ui-dist@{SWAGGER_UI_VERSION}/swagger-ui-bundle.js"
+)
+SWAGGER_CSS = f"https://cdn.jsdelivr.net/npm/swagger-ui-dist@{SWAGGER_UI_VERSION}/swagger-ui.css"
+SWAGGER_JS_INTEGRITY = "sha384-gjRm0bEPMeTmMh5jT2cHccIwCUZSTd8YC+j0d0sXw0MdGEfScduGpSyF3ZSSLkX9"
+SWAGGER_CSS_INTEGRITY = "sha384-WlYgdmXYOOBWL5apwjDEZwN+U3HmXSSu5R6V5aGxEcf7z+KuRNwBhoxKVN1i3D5I"
 
 REF = "#/components/schemas/{model}"
 
@@ -315,8 +336,14 @@ class _Operation:
         return responses
 
 
-def openapi_document(app: Application, table: RouteTable) -> dict[str, Any]:
-    """The OpenAPI 3.1 document for ``app``'s routes (see module docstring)."""
+def openapi_document(
+    app: Application, table: RouteTable, root_path: str | None = None
+) -> dict[str, Any]:
+    """The OpenAPI 3.1 document for ``app``'s routes (see module docstring).
+
+    ``root_path`` (default: ``app.root_path``), the prefix a proxy mounts the app under,
+    becomes ``servers``, so clients such as Swagger UI call the prefixed URLs.
+    """
     schemas = _Schemas()
     operations: list[_Operation] = []
     for entry in table.entries:
@@ -350,29 +377,50 @@ def openapi_document(app: Application, table: RouteTable) -> dict[str, Any]:
     info: dict[str, Any] = {"title": app.title, "version": app.version}
     if app.description:
         info["description"] = app.description
-    return {"openapi": "3.1.0", "info": info, "paths": paths, "components": components}
+    document: dict[str, Any] = {"openapi": "3.1.0", "info": info}
+    root = app.root_path if root_path is None else root_path
+    if root:
+        document["servers"] = [{"url": root}]
+    document["paths"] = paths
+    document["components"] = components
+    return document
 
 
-def docs_page(title: str, openapi_url: str, js_url: str, css_url: str) -> str:
-    """Swagger UI for ``openapi_url``; asset URLs are configurable (serve them yourself to
-    work offline)."""
+def docs_page(
+    title: str,
+    openapi_url: str,
+    js_url: str,
+    css_url: str,
+    js_integrity: str | None = None,
+    css_integrity: str | None = None,
+) -> str:
+    """Swagger UI for ``openapi_url``. Assets with an ``integrity`` hash are loaded with it
+    (and CORS, which subresource integrity needs for another origin)."""
     # "</" cannot appear inside a <script> element
     config = orjson.dumps({"url": openapi_url, "dom_id": "#swagger-ui"}).decode()
     config = config.replace("</", "<\\/")
+    css_check = _integrity(css_integrity)
+    js_check = _integrity(js_integrity)
     return f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <title>{html.escape(title)} - API docs</title>
-<link rel="stylesheet" href="{html.escape(css_url)}">
+<link rel="stylesheet" href="{html.escape(css_url)}"{css_check}>
 </head>
 <body>
 <div id="swagger-ui"></div>
-<script src="{html.escape(js_url)}"></script>
+<script src="{html.escape(js_url)}"{js_check}></script>
 <script>window.ui = SwaggerUIBundle({config});</script>
 </body>
 </html>
 """
+
+
+def _integrity(digest: str | None) -> str:
+    if digest is None:
+        return ""
+    return f' integrity="{html.escape(digest)}" crossorigin="anonymous"'
 
 
 def _origin(url: str) -> str:
@@ -388,3 +436,114 @@ def docs_policy(js_url: str, css_url: str) -> str:
         f"style-src 'unsafe-inline' {_origin(css_url)}; "
         "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"
     )
+
+
+_ASSETS = ("swagger-ui-bundle.js", "swagger-ui.css")
+_NO_CACHE = "no-cache"  # may be stored, but revalidated: a deploy changes them
+_MAX_CACHED_PREFIXES = 16  # root paths come from server settings, so few; bounded anyway
+
+
+class ApiDocs:
+    """``/openapi.json``, ``/docs`` and (with ``assets``) the Swagger UI files for an app.
+
+    Both answers depend on the request's ``root_path`` (a proxy's prefix): the page points at
+    the prefixed document and the document names the prefix in ``servers``. Each is built
+    once per route table and prefix.
+    """
+
+    def __init__(
+        self,
+        app: Application,
+        openapi_url: str,
+        docs_url: str | None,
+        js_url: str,
+        css_url: str,
+        assets: str | os.PathLike[str] | None,
+    ) -> None:
+        self.app = app
+        self.openapi_url = openapi_url
+        self.docs_url = docs_url
+        self.js_url, self.css_url = js_url, css_url
+        self.assets = None if assets is None else os.fspath(assets)
+        if self.assets is not None:
+            if docs_url is None:
+                raise ValueError("docs_assets= serves Swagger UI for /docs: give a docs_url too")
+            if js_url != SWAGGER_JS or css_url != SWAGGER_CSS:
+                raise ValueError("give docs_assets= or docs_js_url=/docs_css_url=, not both")
+            missing = [n for n in _ASSETS if not os.path.isfile(os.path.join(self.assets, n))]
+            if missing:
+                raise ValueError(
+                    f"docs_assets={self.assets!r} lacks {', '.join(missing)}: copy them from "
+                    f"the swagger-ui-dist npm package (npm pack swagger-ui-dist@"
+                    f"{SWAGGER_UI_VERSION})"
+                )
+        self._document: tuple[RouteTable, dict[str, Any], dict[str, bytes]] | None = None
+        self._pages: dict[str, tuple[str, str]] = {}
+
+    def register(self, router: Any) -> None:
+        router.get(self.openapi_url, self.serve_openapi, include_in_schema=False, name="openapi")
+        docs_url = self.docs_url
+        if docs_url is None:
+            return
+        router.get(docs_url, self.serve_docs, include_in_schema=False, name="docs")
+        if self.assets is not None:
+            base = docs_url.rstrip("/")
+            for asset in _ASSETS:
+                router.get(
+                    f"{base}/{asset}",
+                    self._asset_endpoint(asset),
+                    include_in_schema=False,
+                    name=f"docs:{asset}",
+                )
+
+    def _asset_endpoint(self, asset: str) -> Any:
+        directory = self.assets
+
+        async def serve_asset() -> FileResponse:
+            return FileResponse(asset, directory=directory, cache_control=_NO_CACHE)
+
+        return serve_asset
+
+    async def serve_openapi(self, request: Any) -> Response:
+        table = self.app.routes_table
+        cached = self._document
+        if cached is None or cached[0] is not table:
+            cached = self._document = (table, openapi_document(self.app, table, ""), {})
+        root = request.root_path
+        body = cached[2].get(root)
+        if body is None:
+            document = cached[1]
+            if root:
+                document = {**document, "servers": [{"url": root}]}
+                order = ("openapi", "info", "servers", "paths", "components")
+                document = {key: document[key] for key in order}
+            body = json_dumps(document)
+            if len(cached[2]) < _MAX_CACHED_PREFIXES:
+                cached[2][root] = body
+        return Response(body, headers={"cache-control": _NO_CACHE}, media_type="application/json")
+
+    async def serve_docs(self, request: Any) -> HTMLResponse:
+        root = request.root_path
+        page = self._pages.get(root)
+        if page is None:
+            page = self._page(root)
+            if len(self._pages) < _MAX_CACHED_PREFIXES:
+                self._pages[root] = page
+        # Its own policy, so SecurityHeadersMiddleware's stricter default does not blank it.
+        headers = {"content-security-policy": page[1], "cache-control": _NO_CACHE}
+        return HTMLResponse(page[0], headers=headers)
+
+    def _page(self, root: str) -> tuple[str, str]:
+        openapi_url = self.openapi_url
+        if openapi_url.startswith("/"):
+            openapi_url = root + openapi_url
+        if self.assets is not None:
+            base = root + (self.docs_url or "").rstrip("/")
+            js_url, css_url = f"{base}/{_ASSETS[0]}", f"{base}/{_ASSETS[1]}"
+            js_check = css_check = None  # same origin, the user's own copies
+        else:
+            js_url, css_url = self.js_url, self.css_url
+            js_check = SWAGGER_JS_INTEGRITY if js_url == SWAGGER_JS else None
+            css_check = SWAGGER_CSS_INTEGRITY if css_url == SWAGGER_CSS else None
+        page = docs_page(self.app.title, openapi_url, js_url, css_url, js_check, css_check)
+        return page, docs_policy(js_url, css_url)

@@ -509,6 +509,7 @@ class RouteTable:
             raise ValueError(f"route name {route.name!r} is used twice")
 
     def url_path_for(self, name: str, /, **params: Any) -> str:
+        """The route's path after ``Application(root_path=...)``, the proxy's prefix."""
         try:
             _route, segments = self.names[name]
         except KeyError:
@@ -521,7 +522,7 @@ class RouteTable:
         parts = [
             s if isinstance(s, str) else _format_param(s[0], s[1], params[s[0]]) for s in segments
         ]
-        return "/" + "/".join(parts)
+        return self.app.root_path + "/" + "/".join(parts)
 
     def resolve(self, request: Request) -> Callable[[Request], Awaitable[Response]]:
         """Match the request; return what answers it: the route's chain, or a 404/405.

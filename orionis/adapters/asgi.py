@@ -3,7 +3,8 @@
 What this adapter smooths over (see docs/architecture.md):
 
 - Granian's ASGI side sends client/server ports as strings: normalised to ``int``.
-- ``path`` is already percent-decoded by the server; ``root_path`` is stripped from it.
+- ``path`` is already percent-decoded by the server; ``root_path`` (the scope's, else
+  ``Application(root_path=...)``) is stripped from it when it starts with it.
 - Response bodies are framed here: ``content-length`` is added for in-memory bodies.
 - ``http.response.pathsend`` is used for whole files when the server offers it (Granian);
   otherwise files are read in the thread pool and sent in chunks (uvicorn).
@@ -87,7 +88,7 @@ class ASGIRequest(Request):
         path = scope["path"]
         if path[:1] != "/":
             path = _origin_form(scope)
-        root = scope.get("root_path")
+        root = scope.get("root_path") or app.root_path
         if root and (path == root or path.startswith(root + "/")):
             path = path[len(root) :] or "/"
         self.path = path
@@ -95,6 +96,11 @@ class ASGIRequest(Request):
         self.scheme = scope.get("scheme") or "http"
         version = scope.get("http_version") or "1.1"
         self.http_version = "1.0" if version == "1" else version  # Granian sends "1"
+
+    @property
+    def root_path(self) -> str:
+        """The prefix the app is mounted under: the server's ``root_path``, else the app's."""
+        return self._scope.get("root_path") or self.app.root_path
 
     def _raw_headers(self) -> list[tuple[str, str]]:
         return _decode(self._scope.get("headers") or [])

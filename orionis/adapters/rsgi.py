@@ -13,6 +13,8 @@ Facts about Granian this adapter relies on (docs/architecture.md has the full li
   and ``response_file_range`` do not, nor ``content-type``: the ``FilePlan`` carries them.
 - ``response_stream`` has no backpressure: sending stops as soon as ``client_disconnect()``
   resolves, and that waiter is cancelled when the response ends.
+- RSGI has no ``root_path``: a path starting with ``Application(root_path=...)`` is routed
+  without it, as the ASGI adapter does with the scope's ``root_path``.
 - ``__rsgi_init__`` gets a stopped loop under the CLI (run startup to completion, raise to
   stop the worker) and a running one under Granian's embedded server (start startup as a
   task; requests wait for it, and get 503 if it failed).
@@ -73,9 +75,18 @@ class RSGIRequest(Request):
         self._protocol = protocol
         self._rsgi_headers: Any = None
         self.method = scope.method
-        self.path = scope.path
+        path = scope.path
+        root = app.root_path  # RSGI has no root_path: the app's setting, as under ASGI
+        if root and (path == root or path.startswith(root + "/")):
+            path = path[len(root) :] or "/"
+        self.path = path
         version = scope.http_version
         self.http_version = "1.0" if version == "1" else version
+
+    @property
+    def root_path(self) -> str:
+        """The prefix the app is mounted under (``Application(root_path=...)``)."""
+        return self.app.root_path
 
     @property  # type: ignore[override]
     def query_string(self) -> str:

@@ -17,6 +17,7 @@ import asyncio
 import errno
 import logging
 import multiprocessing
+import os
 import traceback
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -36,15 +37,13 @@ from orionis.foundation.enums.runtimes import Runtime
 from orionis.foundation.lifespan import LifespanCallback, LifespanHooks
 from orionis.handlers import Endpoint, to_response
 from orionis.middleware.base import build_chain, instantiate
-from orionis.openapi import docs_page, docs_policy, openapi_document
+from orionis.openapi import SWAGGER_CSS, SWAGGER_JS, ApiDocs, openapi_document
 from orionis.responses import (
     KIND_BODY,
     KIND_FILE,
     KIND_STREAM,
     FileResponse,
-    HTMLResponse,
     Response,
-    json_dumps,
 )
 from orionis.routing import Route, RouteOptions, Router, RouteTable
 
@@ -59,9 +58,18 @@ _check_response = _hot.headers.check_response
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-SWAGGER_JS = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"
-SWAGGER_CSS = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"
 ExceptionHandler = Callable[["Request", Exception], Any]
+
+
+def _check_root_path(root_path: str) -> str:
+    if not isinstance(root_path, str) or (root_path and not root_path.startswith("/")):
+        raise ValueError(f"root_path must be '' or a path such as '/api', not {root_path!r}")
+    if any(c in root_path for c in "?#%\\") or not root_path.isprintable() or " " in root_path:
+        raise ValueError(
+            f"root_path {root_path!r} must be a plain path (no query, fragment, escapes or "
+            "spaces), such as '/api'"
+        )
+    return root_path.rstrip("/")
 
 
 class ExceptionHandlerError(Exception):
@@ -76,8 +84,12 @@ class Application:
     bytes (``None``: no cap); routes can override it. ``form_limits`` bounds form parsing.
     ``process_workers`` sizes the pool for ``executor="process"`` routes (default: CPUs).
     The OpenAPI document is served at ``openapi_url`` and Swagger UI at ``docs_url`` (``None``
-    switches either off); point ``docs_js_url``/``docs_css_url`` at your own copies of the
-    Swagger UI assets to work offline.
+    switches either off), from a pinned CDN release with integrity hashes; ``docs_assets``
+    (a directory holding ``swagger-ui-bundle.js`` and ``swagger-ui.css``) serves them from
+    under ``docs_url`` instead, to work offline; ``docs_js_url``/``docs_css_url`` point
+    elsewhere. ``root_path`` is the prefix a proxy mounts the app under (ASGI's per-request
+    ``root_path`` wins): ``url_path_for``, ``/docs`` and the OpenAPI ``servers`` include it,
+    and a request path starting with it is routed without it, on both protocols.
     """
 
     def __init__(
@@ -94,7 +106,10 @@ class Application:
         docs_url: str | None = "/docs",
         docs_js_url: str = SWAGGER_JS,
         docs_css_url: str = SWAGGER_CSS,
+        docs_assets: str | os.PathLike[str] | None = None,
+        root_path: str = "",
     ) -> None:
+        self.root_path = _check_root_path(root_path)
         if max_body_size is not None and (not isinstance(max_body_size, int) or max_body_size < 0):
             raise ValueError("max_body_size must be a non-negative int (bytes) or None")
         self.title = title
@@ -120,15 +135,9 @@ class Application:
         self._lifespan_lock: asyncio.Lock | None = None
 
         self.openapi_url = openapi_url
-        self._openapi: tuple[RouteTable, bytes] | None = None
         if openapi_url is not None:
-            self.router.get(
-                openapi_url, self._serve_openapi, include_in_schema=False, name="openapi"
-            )
-            if docs_url is not None:
-                self._docs_page = docs_page(title, openapi_url, docs_js_url, docs_css_url)
-                self._docs_policy = docs_policy(docs_js_url, docs_css_url)
-                self.router.get(docs_url, self._serve_docs, include_in_schema=False, name="docs")
+            docs = ApiDocs(self, openapi_url, docs_url, docs_js_url, docs_css_url, docs_assets)
+            docs.register(self.router)
 
         from orionis.adapters.asgi import ASGIAdapter
         from orionis.adapters.rsgi import RSGIAdapter
@@ -298,7 +307,8 @@ class Application:
         self.router.include_router(router, prefix=prefix)
 
     def url_path_for(self, name: str, /, **params: Any) -> str:
-        """The path of the route called ``name``; raises ``NoMatchFound`` if none fits."""
+        """The path of the route called ``name``, after ``root_path``; raises
+        ``NoMatchFound`` if none fits."""
         return self.routes_table.url_path_for(name, **params)
 
     @property
@@ -314,18 +324,6 @@ class Application:
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI 3.1 document for the current routes."""
         return openapi_document(self, self.routes_table)
-
-    async def _serve_docs(self) -> HTMLResponse:
-        # Its own policy, so SecurityHeadersMiddleware's stricter default does not blank it.
-        return HTMLResponse(self._docs_page, headers={"content-security-policy": self._docs_policy})
-
-    async def _serve_openapi(self) -> Response:
-        table = self.routes_table
-        cached = self._openapi
-        if cached is None or cached[0] is not table:
-            body = json_dumps(openapi_document(self, table))
-            cached = self._openapi = (table, body)
-        return Response(cached[1], media_type="application/json")
 
     def override_plan(self, call: Callable[..., Any], path_params: Mapping[str, int]) -> Plan:
         """The plan for a dependency override (built once per override and route shape)."""
