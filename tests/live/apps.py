@@ -108,3 +108,30 @@ def _broken_startup() -> None:
 failing_app.on(Lifespan.STARTUP, _broken_startup)
 failing_app.on(Lifespan.SHUTDOWN, lambda: record("failing:shutdown"))
 failing_app.get("/health", lambda: "never served")
+
+
+# -- files confined to a directory, and root_path (tests/live/test_live_files.py) ----------
+def _public_dir() -> str:
+    """``public/`` beside the events log: the test fills it (and puts a secret next to it)."""
+    return os.path.join(os.path.dirname(os.environ.get("ORIONIS_LIVE_LOG", ".")), "public")
+
+
+@app.get("/files/{name:path}")
+async def confined_file(name: str) -> Any:
+    from orionis import FileResponse
+
+    return FileResponse(name, directory=_public_dir())
+
+
+@app.get("/root-info")
+async def root_info(request: Request) -> dict[str, Any]:
+    return {
+        "path": request.path,
+        "root_path": request.root_path,
+        "link": request.app.url_path_for("root_info"),
+    }
+
+
+rooted_app = Application(title="rooted", root_path="/proxy")
+rooted_app.get("/health", lambda: "ok")
+rooted_app.add_route("/root-info", root_info, name="root_info")
