@@ -20,7 +20,17 @@ import re
 from datetime import UTC
 from typing import Any, Literal
 
-__all__ = ["evaluate"]
+__all__ = ["NOT_MODIFIED_HEADERS", "evaluate"]
+
+# What a 304 carries: what a cache needs to update its stored copy (RFC 9110 15.4.5).
+NOT_MODIFIED_HEADERS = (
+    "etag",
+    "last-modified",
+    "cache-control",
+    "content-location",
+    "expires",
+    "vary",
+)
 
 # An entity tag, weak or strong; what is not one in a list is skipped.
 _ETAG = re.compile(r'(W/)?("[^"]*")')

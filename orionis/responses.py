@@ -30,6 +30,7 @@ import orjson
 from orionis import _hot, jsonfallback
 from orionis.concurrency import iterate_in_threadpool, run_in_threadpool
 from orionis.datastructures import MutableHeaders
+from orionis.preconditions import NOT_MODIFIED_HEADERS
 from orionis.preconditions import evaluate as _preconditions
 
 if TYPE_CHECKING:
@@ -518,7 +519,7 @@ class FileResponse(Response):
         if self.status_code == 200:
             outcome = _preconditions(request_headers, request.method, etag, st.st_mtime)
             if outcome == 304:
-                keep = _NOT_MODIFIED_HEADERS
+                keep = NOT_MODIFIED_HEADERS
                 return PreparedFile(304, [h for h in headers if h[0] in keep], None)
             if outcome == 412:
                 from orionis.exceptions import HTTPException  # it imports this module
@@ -550,17 +551,6 @@ class FileResponse(Response):
                 headers.append(("content-range", f"bytes {start}-{end - 1}/{size}"))
         headers.append(("content-length", str(end - start)))
         return PreparedFile(status, headers, path, start, end, size)
-
-
-# What a 304 carries: what a cache needs to update its stored copy (RFC 9110 15.4.5).
-_NOT_MODIFIED_HEADERS = (
-    "etag",
-    "last-modified",
-    "cache-control",
-    "content-location",
-    "expires",
-    "vary",
-)
 
 
 def _content_disposition(kind: str, filename: str) -> str:
