@@ -272,7 +272,7 @@ def _check_cookie(key: str, value: str) -> None:
             f"cookie name {key!r} is not an RFC 6265 token (letters, digits and "
             "!#$%&'*+-.^_`|~ only); choose a plain name"
         )
-    if key.lower() in http.cookies.Morsel._reserved:  # type: ignore[attr-defined]
+    if http.cookies.Morsel().isReservedKey(key):
         raise ValueError(f"cookie name {key!r} is a Set-Cookie attribute name; choose another")
     if not isinstance(value, str) or not _COOKIE_VALUE.fullmatch(value):
         shown = value[:40] + "..." if isinstance(value, str) and len(value) > 40 else value
