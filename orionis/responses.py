@@ -107,20 +107,21 @@ def head_headers(
 ) -> list[tuple[str, str]]:
     """The headers of a HEAD answer held in memory: what GET would carry, or no length.
 
-    A ``content-length`` the handler set (its GET body's length) is kept, once. Otherwise the
-    body's own length is announced when there is a body, or when ``automatic`` (a GET route
-    answering HEAD: GET sends this same body); an explicit HEAD handler's empty body gets no
-    length, since 0 would be false. 204 and 304 carry none, as with GET. Raises ValueError
-    for a length that is not one decimal number.
+    A body is what GET would send, so its length wins (as on GET, a stale ``content-length``
+    from user code is replaced). Without a body, a ``content-length`` the handler set (the GET
+    body's length) is kept, once; else ``automatic`` (a GET route answering HEAD, whose GET
+    sends this same empty body) announces 0, and an explicit HEAD handler gets no length,
+    since 0 would be false. 204 and 304 carry none, as with GET. Raises ValueError for a set
+    length that is not one decimal number.
     """
     lengths = [value for name, value in headers if name == "content-length"]
+    if status == 204 or status == 304 or (body and lengths):
+        headers = [(name, value) for name, value in headers if name != "content-length"]
+        lengths = []
     if not lengths:
         if status == 204 or status == 304 or not (body or automatic):
             return headers
         return [*headers, ("content-length", str(len(body)))]
-    rest = [(name, value) for name, value in headers if name != "content-length"]
-    if status == 204 or status == 304:
-        return rest
     values = {value.strip(" \t") for value in lengths}
     value = values.pop()
     if values or not (value.isascii() and value.isdigit() and len(value) <= 19):
@@ -128,6 +129,7 @@ def head_headers(
             f"content-length {', '.join(lengths)!r} on a HEAD answer must be one decimal "
             "number: the length of the body GET would send"
         )
+    rest = [(name, value) for name, value in headers if name != "content-length"]
     return [*rest, ("content-length", value)]
 
 

@@ -289,8 +289,20 @@ def test_a_cancelled_request_cleans_up_and_stays_cancelled(interface: str) -> No
             seen.append(type(exc).__name__)
             raise
 
+    def sync_dep() -> Any:
+        try:
+            yield "s"
+            seen.append("sync success")
+        except BaseException as exc:
+            seen.append(f"sync {type(exc).__name__}")
+            raise
+
     @app.get("/wait")
-    async def wait(tasks: BackgroundTasks, d: str = Depends(dep)) -> str:
+    async def wait(
+        tasks: BackgroundTasks,
+        d: str = Depends(dep),
+        s: str = Depends(sync_dep),
+    ) -> str:
         tasks.add_task(seen.append, "background ran")
         entered.set()
         await asyncio.Event().wait()  # until cancelled
@@ -312,4 +324,4 @@ def test_a_cancelled_request_cleans_up_and_stays_cancelled(interface: str) -> No
             await app.shutdown()
 
     asyncio.run(main())
-    assert seen == ["CancelledError"]
+    assert seen == ["sync CancelledError", "CancelledError"]

@@ -36,6 +36,8 @@ def head_app() -> Application:
     app.route("/both", lambda: "both!", methods=["GET", "HEAD"])
     app.head("/twice", lambda: Response(headers=[("content-length", "5"), ("Content-Length", "5")]))
     app.head("/spaced", lambda: Response(headers={"content-length": " 7 "}))
+    # a stale length next to a real body: the body's length wins, on GET and HEAD alike
+    app.get("/stale", lambda: Response(b"abc", headers={"content-length": "999"}))
 
     @app.get("/stream")
     async def stream() -> StreamingResponse:
@@ -64,6 +66,8 @@ def test_explicit_head_keeps_the_length_it_set(interface: str) -> None:
         assert r.headers.get_list("content-length") == ["11"]
         assert client.head("/twice").headers.get_list("content-length") == ["5"]
         assert client.head("/spaced").headers.get_list("content-length") == ["7"]
+        assert client.get("/stale").headers.get_list("content-length") == ["3"]
+        assert client.head("/stale").headers.get_list("content-length") == ["3"]
 
 
 def test_explicit_head_without_length_announces_none(interface: str) -> None:
