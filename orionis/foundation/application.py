@@ -435,10 +435,11 @@ class Application:
         )
         extra = None
         if self.debug and exc is not None:
-            extra = {
-                "exception": repr(exc),
-                "traceback": traceback.format_exception(exc),
-            }
+            try:
+                text = repr(exc)
+            except Exception:  # a broken __repr__ must not turn the 500 into a crash
+                text = f"<{type(exc).__qualname__}: repr() failed>"
+            extra = {"exception": text, "traceback": traceback.format_exception(exc)}
         elif self.debug:
             extra = {"exception": reason}
         return problem(500, "The server failed to handle this request.", extra=extra)

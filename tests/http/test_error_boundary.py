@@ -98,6 +98,28 @@ def test_unhandled_500_shows_the_traceback_only_in_debug(interface: str) -> None
     assert any("secret internals" in line for line in body["traceback"])
 
 
+class Unprintable(Exception):
+    def __repr__(self) -> str:
+        raise RuntimeError("repr bomb")
+
+    def __str__(self) -> str:
+        raise RuntimeError("str bomb")
+
+
+def test_an_unprintable_exception_still_gets_its_500_through_middleware(interface: str) -> None:
+    app = Application(debug=True, openapi_url=None)
+    app.add_middleware(SecurityHeadersMiddleware)
+
+    @app.get("/bomb")
+    async def bomb() -> None:
+        raise Unprintable()
+
+    with TestClient(app, interface) as client:
+        r = client.get("/bomb")
+    assert (r.status_code, r.headers["x-content-type-options"]) == (500, "nosniff")
+    assert r.json()["exception"] == "<Unprintable: repr() failed>"
+
+
 def test_unhandled_500_is_logged_once(interface: str, caplog: pytest.LogCaptureFixture) -> None:
     with TestClient(boundary_app([]), interface) as client:
         assert client.get("/api/fail").status_code == 500
