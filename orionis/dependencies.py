@@ -33,7 +33,7 @@ from pydantic_core import PydanticUndefined
 from orionis import _hot
 from orionis.background import BackgroundTasks
 from orionis.concurrency import run_in_threadpool
-from orionis.exceptions import RequestValidationError
+from orionis.exceptions import HTTPException, RequestValidationError
 from orionis.forms import UploadFile
 from orionis.params import Body, File, Header, Param, Path, Query
 from orionis.requests import Request
@@ -448,6 +448,24 @@ def _is_json(content_type: str | None) -> bool:
     )
 
 
+# Where a 415 names what would have been accepted: Accept-Post (W3C LDP) and Accept-Patch
+# (RFC 5789); other methods have no such header, so the detail says it.
+_ACCEPT_HEADERS = {"POST": "accept-post", "PATCH": "accept-patch"}
+
+
+def _unsupported_media_type(method: str, content_type: str | None) -> HTTPException:
+    """415 for a JSON body sent as something else (RFC 9110 15.5.16), not a 422: the body
+    was never read as JSON. The ``errors`` entry is the one a 422 would have carried."""
+    message = f"Expected a JSON body (application/json), got {content_type or 'no Content-Type'}"
+    header = _ACCEPT_HEADERS.get(method)
+    return HTTPException(
+        415,
+        f"{message}; send it with Content-Type: application/json.",
+        headers={header: "application/json"} if header else None,
+        extra={"errors": [{"loc": ["body"], "type": "content_type", "msg": message}]},
+    )
+
+
 class RequestContext:
     """Per-request state for solving: cache, cleanups, background tasks, parsed bodies."""
 
@@ -613,10 +631,7 @@ class RequestContext:
             return _MISSING
         content_type = request.headers.get("content-type")
         if not _is_json(content_type):
-            return self._body_error(
-                "content_type",
-                f"Expected a JSON body (application/json), got {content_type or 'no Content-Type'}",
-            )
+            raise _unsupported_media_type(request.method, content_type)
         if not item.embed and item.adapter is not None:
             try:  # straight from the bytes: no intermediate Python objects
                 return item.adapter.validate_json(body)

@@ -50,6 +50,7 @@ __all__ = [
     "Response",
     "StreamingResponse",
     "bodyless",
+    "head_headers",
     "json_dumps",
     "with_content_length",
 ]
@@ -110,6 +111,37 @@ def with_content_length(
     if status == 204 or status == 304:
         return headers
     return [*headers, ("content-length", str(len(body)))]
+
+
+def head_headers(
+    status: int, headers: list[tuple[str, str]], body: bytes, automatic: bool
+) -> list[tuple[str, str]]:
+    """The headers of a HEAD answer held in memory: what GET would carry, or no length.
+
+    A body is what GET would send, so its length wins (as on GET, a stale ``content-length``
+    from user code is replaced). Without a body, a ``content-length`` the handler set (the GET
+    body's length) is kept, once; else ``automatic`` (a GET route answering HEAD, whose GET
+    sends this same empty body) announces 0, and an explicit HEAD handler gets no length,
+    since 0 would be false. 204 and 304 carry none, as with GET. Raises ValueError for a set
+    length that is not one decimal number.
+    """
+    lengths = [value for name, value in headers if name == "content-length"]
+    if status == 204 or status == 304 or (body and lengths):
+        headers = [(name, value) for name, value in headers if name != "content-length"]
+        lengths = []
+    if not lengths:
+        if status == 204 or status == 304 or not (body or automatic):
+            return headers
+        return [*headers, ("content-length", str(len(body)))]
+    values = {value.strip(" \t") for value in lengths}
+    value = values.pop()
+    if values or not (value.isascii() and value.isdigit() and len(value) <= 19):
+        raise ValueError(
+            f"content-length {', '.join(lengths)!r} on a HEAD answer must be one decimal "
+            "number: the length of the body GET would send"
+        )
+    rest = [(name, value) for name, value in headers if name != "content-length"]
+    return [*rest, ("content-length", value)]
 
 
 def _raw_headers(headers: HeadersInput) -> list[tuple[str, str]]:

@@ -392,10 +392,12 @@ class _Endpoint:
             return response
         except Exception as exc:
             request._error = exc  # thrown into generator dependencies at cleanup
-            response = await self.app.handled_response(request, exc)
-            if response is None:
-                raise
-            return response
+            # Answered here, even with a logged 500, so every middleware sees the answer as
+            # a normal response (CORS and security headers reach error pages too).
+            return await self.app._last_resort(request, exc)
+        except BaseException as exc:  # CancelledError, KeyboardInterrupt: cleanups see it
+            request._error = exc
+            raise
 
 
 class _Refusal:
@@ -412,6 +414,8 @@ class _Refusal:
 
 
 class _AutoOptions:
+    """The automatic ``OPTIONS`` answer for a path, or for ``OPTIONS *`` (the whole server)."""
+
     __slots__ = ("allow",)
 
     def __init__(self, allow: str) -> None:
@@ -498,6 +502,11 @@ class RouteTable:
                 call = build_chain(leaf_router_mw[key], _AutoOptions(", ".join(sorted(allowed))))
                 methods["OPTIONS"] = _Entry(None, "", call, app.max_body_size)
             self.matcher.add(list(key), methods)
+        # Methods this server recognises: a method outside them is 501, not 405 (RFC 9110
+        # 15.6.2). ``OPTIONS *`` lists what the application serves anywhere.
+        served = {method for methods in leaves.values() for method in methods}
+        self.methods = HTTP_METHODS | served
+        self.server_options = _AutoOptions(", ".join(sorted(served | {"OPTIONS"})))
 
     def _name(self, route: Route, segments: list[Segment]) -> None:
         # Explicit names must be unique and beat implicit ones (function names), which may
@@ -531,9 +540,11 @@ class RouteTable:
         """
         found = self.matcher.match(request.path, request.method)
         if found is None:
-            return _Refusal(self.app, HTTPException(404, f"No route matches {request.path}."))
+            return self._unmatched(request)
         entry, params = found
         if entry is None:
+            if request.method not in self.methods:
+                return self._not_implemented(request)
             allow = ", ".join(sorted(params))
             detail = f"{request.method} is not allowed on {request.path}; allowed: {allow}."
             return _Refusal(self.app, HTTPException(405, detail, headers={"allow": allow}))
@@ -541,3 +552,24 @@ class RouteTable:
         request.route = entry.route
         request.max_body_size = entry.max_body_size
         return entry.call
+
+    def _unmatched(self, request: Request) -> Callable[[Request], Awaitable[Response]]:
+        """No route has this path: 501 for a method nobody serves, ``OPTIONS *``, or 404."""
+        method = request.method
+        if method not in self.methods:
+            return self._not_implemented(request)
+        if request.path == "*":  # the asterisk-form target (RFC 9112 3.2.4)
+            if method == "OPTIONS":
+                return self.server_options
+            detail = f"The target '*' is only valid with OPTIONS, not {method}; request a path."
+            return _Refusal(self.app, HTTPException(400, detail))
+        return _Refusal(self.app, HTTPException(404, f"No route matches {request.path}."))
+
+    def _not_implemented(self, request: Request) -> _Refusal:
+        method = request.method
+        shown = method if len(method) <= 32 else method[:32] + "..."
+        detail = (
+            f"The method {shown!r} is not implemented by this server "
+            f"(it serves {self.server_options.allow})."
+        )
+        return _Refusal(self.app, HTTPException(501, detail))

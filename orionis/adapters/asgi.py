@@ -222,10 +222,11 @@ class ASGIAdapter:
     # -- responses -----------------------------------------------------------------------
     async def _send_body(self, request: Request, response: Response, send: Any) -> None:
         status = response.status_code
-        body = response.body
-        headers = with_content_length(status, response.raw_headers, body)
-        if bodyless(status, request.method):
-            body = b""
+        if bodyless(status, request.method):  # a HEAD answer's length was settled in dispatch
+            headers, body = response.raw_headers, b""
+        else:
+            body = response.body
+            headers = with_content_length(status, response.raw_headers, body)
         await send({"type": "http.response.start", "status": status, "headers": _encode(headers)})
         await send({"type": "http.response.body", "body": body})
 

@@ -40,7 +40,6 @@ from orionis.responses import (
     Response,
     StreamingResponse,
     bodyless,
-    with_content_length,
 )
 
 if TYPE_CHECKING:
@@ -217,9 +216,8 @@ class RSGIAdapter:
     def _send_body(self, request: Request, response: Response, protocol: Any) -> None:
         status = response.status_code
         if bodyless(status, request.method):
-            # response_empty adds no content-length; a HEAD answer still announces it
-            headers = with_content_length(status, response.raw_headers, response.body)
-            protocol.response_empty(status, headers)
+            # response_empty adds no content-length: a HEAD answer's was settled in dispatch
+            protocol.response_empty(status, response.raw_headers)
         else:
             protocol.response_bytes(status, response.raw_headers, response.body)
 

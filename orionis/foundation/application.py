@@ -44,6 +44,8 @@ from orionis.responses import (
     KIND_STREAM,
     FileResponse,
     Response,
+    head_headers,
+    with_content_length,
 )
 from orionis.routing import Route, RouteOptions, Router, RouteTable
 
@@ -431,10 +433,11 @@ class Application:
         )
         extra = None
         if self.debug and exc is not None:
-            extra = {
-                "exception": repr(exc),
-                "traceback": traceback.format_exception(exc),
-            }
+            try:
+                text = repr(exc)
+            except Exception:  # a broken __repr__ must not turn the 500 into a crash
+                text = f"<{type(exc).__qualname__}: repr() failed>"
+            extra = {"exception": text, "traceback": traceback.format_exception(exc)}
         elif self.debug:
             extra = {"exception": reason}
         return problem(500, "The server failed to handle this request.", extra=extra)
@@ -465,9 +468,13 @@ class Application:
             if kind == KIND_FILE:  # a FileResponse from middleware
                 response = await self.prepare_file(request, response)
                 kind = response.kind
-        except Exception as exc:
+        except Exception as exc:  # raised by middleware: endpoints answer their own errors
             response = await self._last_resort(request, exc)
             kind = response.kind
+        except BaseException as exc:  # cancellation must propagate; cleanups still see it
+            if request._error is None:
+                request._error = exc
+            raise
         checked = self._checked(request, response, kind)
         if checked is not response and kind == KIND_STREAM:
             await response.aclose()  # a stream replaced by a 500 will never be sent
@@ -487,15 +494,31 @@ class Application:
         return response
 
     def _checked(self, request: Request, response: Any, kind: int | None) -> Response:
+        head = request.method == "HEAD"
         if kind is None or not isinstance(response, Response):
-            return self.internal_error(
-                request, None, f"the pipeline returned {type(response).__name__}, not a Response"
-            )
+            reason = f"the pipeline returned {type(response).__name__}, not a Response"
+            return self._refused(request, reason, head)
         try:
-            # Streams and files may declare their length; in-memory bodies are framed by us.
-            _check_response(response, kind != KIND_BODY)
+            if head:
+                _check_response(response, True)
+                if kind == KIND_BODY:
+                    route = request.route  # a GET route answering HEAD: announce its length
+                    automatic = route is not None and "HEAD" not in route.methods
+                    response.raw_headers = head_headers(
+                        response.status_code, response.raw_headers, response.body, automatic
+                    )
+            else:
+                # Streams and files may declare their length; in-memory bodies are framed
+                # by the adapters.
+                _check_response(response, kind != KIND_BODY)
         except (ValueError, TypeError) as exc:
-            return self.internal_error(request, None, f"invalid response: {exc}")
+            return self._refused(request, f"invalid response: {exc}", head)
+        return response
+
+    def _refused(self, request: Request, reason: str, head: bool) -> Response:
+        response = self.internal_error(request, None, reason)
+        if head:  # framed like any HEAD answer: the length GET would get
+            response.raw_headers = with_content_length(500, response.raw_headers, response.body)
         return response
 
     async def prepare_file(

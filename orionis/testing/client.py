@@ -167,7 +167,8 @@ class TestClient(httpx.Client):
     ``raise_server_exceptions=False`` turns an app crash into a 500 instead of raising.
 
     Per-request test options go in ``extensions={"orionis": {...}}``:
-    ``{"truncate": n}`` delivers only ``n`` body bytes and then behaves as if the client left.
+    ``{"truncate": n}`` delivers only ``n`` body bytes and then behaves as if the client left;
+    ``{"target": "*"}`` sends the request target ``*`` (``OPTIONS *``) instead of the URL's path.
     """
 
     __test__ = False  # not a pytest test class

@@ -29,6 +29,8 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _CHUNK = 64 * 1024
 # Options a test passes per request: client.post(url, extensions={"orionis": {...}})
 #   "truncate": int  deliver only this many body bytes, then behave as if the client left
+#   "target": str    the request target the server hands over instead of the URL's path,
+#                    e.g. "*" for ``OPTIONS *`` (httpx cannot send the asterisk form)
 OPTIONS_KEY = "orionis"
 
 
@@ -44,6 +46,7 @@ class Exchange:
     body: bytes
     events: queue.Queue[tuple[Any, ...]] = field(default_factory=queue.Queue)
     truncate: int | None = None
+    target: str | None = None
     disconnected: asyncio.Event | None = None  # created on the loop
     complete: asyncio.Event | None = None
     started: bool = False
@@ -51,6 +54,7 @@ class Exchange:
     def options(self) -> None:
         opts = self.request.extensions.get(OPTIONS_KEY) or {}
         self.truncate = opts.get("truncate")
+        self.target = opts.get("target")
 
     def start(self, status: int, headers: list[tuple[str, str]]) -> None:
         if self.started:
@@ -75,8 +79,10 @@ class Exchange:
             self.complete.set()
 
 
-def _target(request: httpx.Request) -> tuple[str, str, bytes]:
-    raw = request.url.raw_path
+def _target(ex: Exchange) -> tuple[str, str, bytes]:
+    if ex.target is not None:  # as uvicorn and Granian pass "*": path "*", no query
+        return ex.target, "", ex.target.encode("ascii")
+    raw = ex.request.url.raw_path
     raw_path, _, query = raw.partition(b"?")
     return unquote(raw_path.decode("ascii")), query.decode("ascii"), raw_path
 
@@ -111,7 +117,7 @@ class ASGIServer:
 
     def scope(self, ex: Exchange) -> dict[str, Any]:
         request = ex.request
-        path, query, raw_path = _target(request)
+        path, query, raw_path = _target(ex)
         url = request.url
         port = url.port or (443 if url.scheme == "https" else 80)
         headers = [(k.lower(), v) for k, v in request.headers.raw]
@@ -353,7 +359,7 @@ class RSGIServer:
 
     async def run(self, ex: Exchange) -> None:
         request = ex.request
-        path, query, _ = _target(request)
+        path, query, _ = _target(ex)
         url = request.url
         port = url.port or (443 if url.scheme == "https" else 80)
         http2 = self.http_version == "2"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from orionis import Application, HTTPException, Request, Response, Router
+from orionis import Application, Depends, HTTPException, Request, Response, Router
 from orionis.exceptions import LifespanError
 from orionis.middleware import Middleware
 from orionis.testing import TestClient
@@ -110,27 +110,39 @@ def test_handler_errors_reach_middleware_as_responses(interface: str) -> None:
     assert seen == [403, 404]
 
 
-def test_unhandled_errors_propagate_through_middleware(interface: str) -> None:
+def test_unhandled_errors_reach_middleware_as_a_500(interface: str) -> None:
+    """An endpoint's unhandled exception is answered where it happened: middleware gets the
+    500 from call_next (issue 8 item 21); rolling back belongs in a generator dependency,
+    which still sees the exception."""
     app = Application()
-    caught: list[str] = []
+    caught: list[Any] = []
 
     class Rollback(Middleware):
         async def handle(self, request: Request, call_next: Any) -> Response:
             try:
-                return await call_next()
+                response = await call_next()
             except RuntimeError as exc:
                 caught.append(str(exc))
                 raise
+            caught.append(response.status_code)
+            return response
 
     app.add_middleware(Rollback)
 
+    async def transaction() -> Any:
+        try:
+            yield "tx"
+        except RuntimeError as exc:
+            caught.append(f"rollback: {exc}")
+            raise
+
     @app.get("/fail")
-    async def fail() -> None:
+    async def fail(tx: str = Depends(transaction)) -> None:
         raise RuntimeError("db error")
 
     with TestClient(app, interface) as client:
         assert client.get("/fail").status_code == 500
-    assert caught == ["db error"]
+    assert caught == [500, "rollback: db error"]
 
 
 def test_middleware_can_short_circuit_and_raise_http_errors(interface: str) -> None:

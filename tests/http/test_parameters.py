@@ -71,6 +71,14 @@ PROBLEM = "application/problem+json"
 INT_MSG = "Input should be a valid integer, unable to parse string as an integer"
 
 
+def unsupported_of(response: Any) -> list[dict[str, Any]]:
+    """The ``errors`` of a 415 problem document: a JSON body sent as another media type."""
+    assert response.status_code == 415, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["status"] == 415
+    return response.json()["errors"]
+
+
 def errors_of(response: Any) -> list[dict[str, Any]]:
     """The ``errors`` of a 422 problem document (checking status and media type)."""
     assert response.status_code == 422, response.text
@@ -855,7 +863,7 @@ def test_body_errors_reported_once_for_several_body_params(interface: str) -> No
             {"loc": ["body"], "type": "dict_type", "msg": "Input should be a JSON object"}
         ]
         r = client.post("/two", content=b"{}", headers={"content-type": "text/plain"})
-        assert errors_of(r) == [
+        assert unsupported_of(r) == [
             {
                 "loc": ["body"],
                 "type": "content_type",
@@ -963,7 +971,7 @@ def test_body_content_type(interface: str) -> None:
         ):
             r = client.post("/items", content=payload, headers={"content-type": media})
             assert r.json() == expected, media
-        assert errors_of(
+        assert unsupported_of(
             client.post("/items", content=payload, headers={"content-type": "text/plain"})
         ) == [
             {
@@ -972,7 +980,7 @@ def test_body_content_type(interface: str) -> None:
                 "msg": "Expected a JSON body (application/json), got text/plain",
             }
         ]
-        assert errors_of(client.post("/items", content=payload)) == [
+        assert unsupported_of(client.post("/items", content=payload)) == [
             {
                 "loc": ["body"],
                 "type": "content_type",
@@ -980,7 +988,7 @@ def test_body_content_type(interface: str) -> None:
             }
         ]
         r = client.post("/embedded", data={"item": "x"})  # a form where JSON is expected
-        assert errors_of(r) == [
+        assert unsupported_of(r) == [
             {
                 "loc": ["body"],
                 "type": "content_type",
