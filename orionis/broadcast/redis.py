@@ -49,6 +49,10 @@ def _safe(url: str) -> str:
     return f"{parts.scheme}://{netloc}{parts.path}"
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
 class RedisBackend:
     def __init__(
         self,
@@ -78,11 +82,7 @@ class RedisBackend:
     async def connect(self, deliver: Deliver) -> None:
         self._deliver = deliver
         self._lock = asyncio.Lock()  # made here: bound to the loop that serves
-        common: dict[str, Any] = {
-            "decode_responses": True,
-            "socket_connect_timeout": 5.0,
-            "socket_keepalive": True,
-        }
+        common: dict[str, Any] = {"socket_connect_timeout": 5.0, "socket_keepalive": True}
         # Publishing rides out a short blip; the listener does its own, unbounded, retrying.
         self._publisher = aioredis.from_url(
             self.url, retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3), **common
@@ -213,10 +213,18 @@ class RedisBackend:
             last_seen, pinged = time.monotonic(), False
             kind = message["type"]
             if kind == "message":
+                # Bytes from the wire: another publisher's non-UTF-8 payload is dropped here,
+                # not allowed to break (and reconnect) the connection every subscriber shares.
+                channel = _text(message["channel"])
+                try:
+                    data = _text(message["data"])
+                except UnicodeDecodeError:
+                    logger.warning("broadcast: dropped a non-UTF-8 message on %r", channel)
+                    continue
                 if deliver is not None:
-                    deliver(message["channel"], message["data"])
+                    deliver(channel, data)
             elif kind == "subscribe":
-                acks = self._acks.get(message["channel"])
+                acks = self._acks.get(_text(message["channel"]))
                 if acks:
                     ack = acks.popleft()
                     if not ack.done():

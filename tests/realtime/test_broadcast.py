@@ -10,6 +10,7 @@ at startup and at publish, Redis killed under a subscriber, a subscriber that ne
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -140,6 +141,7 @@ def test_a_subscriber_resumes_after_redis_is_killed_and_restarted(
 
     async def main() -> None:
         subscriber, publisher = Broadcast(server.url), Broadcast(server.url)
+        stack = contextlib.AsyncExitStack()
         await subscriber.connect()
         await publisher.connect()
         try:
@@ -151,6 +153,8 @@ def test_a_subscriber_resumes_after_redis_is_killed_and_restarted(
                 await until(lambda: logged("lost the Redis connection"), "the loss to be logged")
                 with pytest.raises(BroadcastUnavailable, match="could not publish to Redis"):
                     await publisher.publish("feed", "while down")
+                # A subscriber arriving during the outage neither fails nor hangs.
+                late = await stack.enter_async_context(subscriber.subscribe("late"))
                 await asyncio.to_thread(server.start)  # same port
 
                 # Redis pub/sub keeps nothing: publish until the restored subscription sees one.
@@ -166,7 +170,10 @@ def test_a_subscriber_resumes_after_redis_is_killed_and_restarted(
                 # every later message arrives, in order
                 while (message := await sub.get()) != "last":
                     assert message.startswith("after ")
+                await publisher.publish("late", "you are subscribed too")
+                assert await late.get() == "you are subscribed too"
         finally:
+            await stack.aclose()
             await subscriber.disconnect()
             await publisher.disconnect()
 
@@ -174,6 +181,32 @@ def test_a_subscriber_resumes_after_redis_is_killed_and_restarted(
         run(main())
     finally:
         server.stop()
+
+
+def test_a_foreign_non_utf8_message_is_dropped_not_fatal(
+    caplog: pytest.LogCaptureFixture, redis_server: RedisServer
+) -> None:
+    import redis.asyncio as aioredis
+
+    caplog.set_level(logging.WARNING, logger="orionis")
+
+    async def main() -> None:
+        broadcast = Broadcast(redis_server.url)
+        await broadcast.connect()
+        foreign = aioredis.from_url(redis_server.url)
+        try:
+            async with broadcast.subscribe("mixed") as sub:
+                await foreign.publish("mixed", b"\xff\xfe not utf-8")
+                await foreign.publish("mixed", b"fine")
+                assert await sub.get() == "fine"
+        finally:
+            await foreign.aclose()
+            await broadcast.disconnect()
+
+    run(main())
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("dropped a non-UTF-8 message on 'mixed'" in m for m in messages)
+    assert not any("lost the Redis connection" in m for m in messages)
 
 
 def test_connect_fails_loudly_when_redis_is_unreachable() -> None:
