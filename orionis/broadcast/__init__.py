@@ -93,6 +93,11 @@ class Subscription:
         while not self._messages:
             if self._closed:
                 raise StopAsyncIteration
+            if self._waiter is not None:
+                raise RuntimeError(
+                    f"two tasks are reading the subscription to {self.channel!r}; "
+                    "give each reader its own broadcast.subscribe()"
+                )
             self._waiter = asyncio.get_running_loop().create_future()
             try:
                 await self._waiter

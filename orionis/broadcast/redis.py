@@ -82,7 +82,13 @@ class RedisBackend:
     async def connect(self, deliver: Deliver) -> None:
         self._deliver = deliver
         self._lock = asyncio.Lock()  # made here: bound to the loop that serves
-        common: dict[str, Any] = {"socket_connect_timeout": 5.0, "socket_keepalive": True}
+        # socket_timeout bounds a handshake with a Redis that accepts but never answers; the
+        # listener's reads pass their own timeout (health_interval).
+        common: dict[str, Any] = {
+            "socket_connect_timeout": 5.0,
+            "socket_timeout": 5.0,
+            "socket_keepalive": True,
+        }
         # Publishing rides out a short blip; the listener does its own, unbounded, retrying.
         self._publisher = aioredis.from_url(
             self.url, retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3), **common

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import signal
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -207,6 +209,60 @@ def test_a_foreign_non_utf8_message_is_dropped_not_fatal(
     messages = [r.getMessage() for r in caplog.records]
     assert any("dropped a non-UTF-8 message on 'mixed'" in m for m in messages)
     assert not any("lost the Redis connection" in m for m in messages)
+
+
+def test_a_redis_that_stops_answering_is_detected_and_left(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """SIGSTOP keeps the TCP connection open but silent, like a network partition."""
+    server = RedisServer().start()
+    caplog.set_level(logging.WARNING, logger="orionis")
+
+    def logged(text: str) -> bool:
+        return any(text in record.getMessage() for record in caplog.records)
+
+    async def main() -> None:
+        subscriber, publisher = Broadcast(server.url), Broadcast(server.url)
+        subscriber._backend.health_interval = 0.05  # type: ignore[attr-defined]
+        await subscriber.connect()
+        await publisher.connect()
+        try:
+            async with subscriber.subscribe("feed") as sub:
+                assert server.process is not None
+                os.kill(server.process.pid, signal.SIGSTOP)
+                try:
+                    await until(lambda: logged("Redis sent nothing"), "the silence to be noticed")
+                finally:
+                    os.kill(server.process.pid, signal.SIGCONT)
+                getter = asyncio.ensure_future(sub.get())
+                while not getter.done():
+                    await publisher.publish("feed", "after")
+                    await asyncio.wait((getter,), timeout=0.05)
+                assert getter.result() == "after"
+        finally:
+            await subscriber.disconnect()
+            await publisher.disconnect()
+
+    try:
+        run(main())
+    finally:
+        server.stop()
+
+
+def test_one_reader_per_subscription() -> None:
+    async def main() -> None:
+        broadcast = Broadcast("memory://")
+        await broadcast.connect()
+        async with broadcast.subscribe("c") as sub:
+            first = asyncio.ensure_future(sub.get())
+            await asyncio.sleep(0)  # let it start waiting
+            with pytest.raises(RuntimeError, match=r"its own broadcast\.subscribe"):
+                await sub.get()
+            await broadcast.publish("c", "x")
+            assert await first == "x"
+        await broadcast.disconnect()
+
+    run(main())
 
 
 def test_connect_fails_loudly_when_redis_is_unreachable() -> None:
