@@ -149,6 +149,23 @@ def test_fields_smuggled_in_data_or_comment_stay_data_or_comment(interface: str)
     ]
 
 
+def test_only_cr_and_lf_break_lines(interface: str) -> None:
+    # U+2028, U+0085 and form feeds are line breaks to str.splitlines, not to EventSource.
+    app = stream_of(ServerSentEvent("a\u2028b\x85c\x0cd", event="e\u2028f"))
+    with TestClient(app, interface) as client:
+        body = client.get("/events").text
+    assert body == "event: e\u2028f\ndata: a\u2028b\x85c\x0cd\n\n"
+
+
+def test_an_item_of_the_wrong_type_is_a_clear_error(interface: str) -> None:
+    app = stream_of("fine", 42)
+    with (
+        TestClient(app, interface) as client,
+        pytest.raises(TypeError, match=r"items must be ServerSentEvent, str .* or dict"),
+    ):
+        client.get("/events")
+
+
 def test_str_and_dict_items_and_every_field(interface: str) -> None:
     app = stream_of(
         "plain",
