@@ -373,3 +373,57 @@ def test_headers_argument_adds_and_overrides(interface: str) -> None:
     assert response.headers["x-feed"] == "notes"
     assert response.headers["x-accel-buffering"] == "no"
     assert response.text == "data: x\n\n"
+
+
+class RecordingSource:
+    """An async iterable that is not a generator: only ``aclose`` tells it to stop."""
+
+    def __init__(self) -> None:
+        self.closed = 0
+        self.gate = asyncio.Event()
+
+    def __aiter__(self) -> RecordingSource:
+        return self
+
+    async def __anext__(self) -> str:
+        await self.gate.wait()
+        return "x"
+
+    async def aclose(self) -> None:
+        self.closed += 1
+
+
+def test_closing_the_response_closes_the_source_even_if_never_started() -> None:
+    async def main() -> None:
+        source = RecordingSource()
+        await EventSourceResponse(source).aclose()
+        assert source.closed >= 1
+
+    asyncio.run(main())
+
+
+def test_cancelling_the_outer_iterator_cancels_the_pending_step_and_closes() -> None:
+    async def main() -> None:
+        log: list[str] = []
+
+        async def gen() -> AsyncIterator[str]:
+            try:
+                yield "one"
+                await asyncio.Event().wait()
+                yield "never"
+            except asyncio.CancelledError:
+                log.append("cancelled")
+                raise
+            finally:
+                log.append("finally")
+
+        chunks = EventSourceResponse(gen(), ping=None).iter_chunks()
+        assert await chunks.__anext__() == b"data: one\n\n"
+        pending = asyncio.ensure_future(chunks.__anext__())
+        await asyncio.sleep(0)  # let it reach the generator's wait
+        pending.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await pending
+        assert log == ["cancelled", "finally"]
+
+    asyncio.run(main())
