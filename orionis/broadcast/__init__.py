@@ -176,6 +176,14 @@ class Broadcast:
         self._subscribers.clear()
         await self._backend.disconnect()
 
+    async def __aenter__(self) -> Broadcast:
+        """``async with Broadcast(url) as broadcast:`` outside an app (scripts, workers)."""
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.disconnect()
+
     def _require_connected(self, what: str) -> None:
         if not self._connected:
             raise RuntimeError(

@@ -323,6 +323,18 @@ def test_bad_arguments_are_refused(
     run(main())
 
 
+def test_async_with_connects_and_disconnects(redis_server: RedisServer) -> None:
+    async def main() -> None:
+        async with Broadcast(redis_server.url) as broadcast:
+            assert broadcast.connected
+            async with broadcast.subscribe("script") as sub:
+                await broadcast.publish("script", "from a script")
+                assert await sub.get() == "from a script"
+        assert not broadcast.connected
+
+    run(main())
+
+
 def test_use_before_connect_says_how_to_connect() -> None:
     async def main() -> None:
         broadcast = Broadcast("memory://")
