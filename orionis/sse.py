@@ -1,0 +1,232 @@
+"""Server-sent events: ``EventSourceResponse`` streams ``ServerSentEvent``s as they are yielded.
+
+```python
+@app.get("/events")
+async def events(request: Request):
+    async def gen():
+        yield ServerSentEvent(data="hi", event="greeting", id="1")
+    return EventSourceResponse(gen(), ping=15)
+```
+
+Framing follows the WHATWG ``text/event-stream`` format: CR, LF and CRLF all end a line, so
+multi-line ``data`` is sent as several ``data:`` lines and a line break in ``event`` or ``id``
+(which would start a new field) is refused with ``ValueError`` when the event is built.
+``EventSourceResponse`` is a ``StreamingResponse``: both adapters send it, each frame when it
+is produced, and close the generator when the client leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from orionis.concurrency import iterate_in_threadpool, run_in_threadpool
+from orionis.responses import HeadersInput, StreamingResponse
+
+if TYPE_CHECKING:
+    from orionis.requests import Request
+
+__all__ = ["PING", "EventSourceResponse", "ServerSentEvent", "last_event_id"]
+
+PING = b": ping\n\n"
+"""The keep-alive frame: a comment line, ignored by ``EventSource``."""
+
+_LINES = re.compile(r"\r\n|\r|\n")  # every line ending the event-stream format knows
+_BREAKS = ("\r", "\n")
+
+
+def _field_text(name: str, value: Any, forbidden: tuple[str, ...]) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"ServerSentEvent {name} must be a str, not {type(value).__name__}")
+    for char in forbidden:
+        if char in value:
+            shown = {"\r": "CR", "\n": "LF", "\x00": "NUL"}[char]
+            raise ValueError(
+                f"ServerSentEvent {name} {value!r} contains {shown}, which would end the field "
+                f"and let the rest be read as another one; remove it"
+            )
+    return value
+
+
+class ServerSentEvent:
+    """One event. ``data`` (a str; multi-line is fine) is what ``EventSource`` hands to
+    ``onmessage``; ``event`` names the listener; ``id`` is echoed back by a reconnecting client
+    as ``Last-Event-ID``; ``retry`` (ms) sets its reconnection delay; ``comment`` is ignored by
+    browsers. ``event``/``id`` with CR or LF (and ``id`` with NUL) raise ``ValueError``."""
+
+    __slots__ = ("comment", "data", "event", "id", "retry")
+
+    def __init__(
+        self,
+        data: str | None,
+        event: str | None = None,
+        id: str | None = None,
+        retry: int | None = None,
+        comment: str | None = None,
+    ) -> None:
+        if data is not None and not isinstance(data, str):
+            raise TypeError(
+                f"ServerSentEvent data must be a str, not {type(data).__name__}; "
+                "for JSON write data=json.dumps(value)"
+            )
+        if event is not None:
+            _field_text("event", event, _BREAKS)
+        if id is not None:
+            _field_text("id", id, (*_BREAKS, "\x00"))
+        if retry is not None and (not isinstance(retry, int) or isinstance(retry, bool)):
+            raise TypeError(f"ServerSentEvent retry must be an int (milliseconds), not {retry!r}")
+        if retry is not None and retry < 0:
+            raise ValueError(f"ServerSentEvent retry must be >= 0 milliseconds, not {retry}")
+        if comment is not None and not isinstance(comment, str):
+            raise TypeError(f"ServerSentEvent comment must be a str, not {type(comment).__name__}")
+        if data is None and event is None and id is None and retry is None and comment is None:
+            raise ValueError("ServerSentEvent needs data, an event, an id, retry or a comment")
+        self.data = data
+        self.event = event
+        self.id = id
+        self.retry = retry
+        self.comment = comment
+
+    def __repr__(self) -> str:
+        fields = ", ".join(
+            f"{name}={getattr(self, name)!r}"
+            for name in ("data", "event", "id", "retry", "comment")
+            if getattr(self, name) is not None
+        )
+        return f"ServerSentEvent({fields})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ServerSentEvent):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def encode(self) -> bytes:
+        """The event as ``text/event-stream`` bytes, ending with the blank line that
+        dispatches it. Each line of ``comment`` and ``data`` gets its own prefix."""
+        parts: list[str] = []
+        if self.comment is not None:
+            parts.extend(f": {line}\n" for line in _LINES.split(self.comment))
+        if self.event is not None:
+            parts.append(f"event: {self.event}\n")
+        if self.id is not None:
+            parts.append(f"id: {self.id}\n")
+        if self.retry is not None:
+            parts.append(f"retry: {self.retry}\n")
+        if self.data is not None:
+            parts.extend(f"data: {line}\n" for line in _LINES.split(self.data))
+        parts.append("\n")
+        return "".join(parts).encode("utf-8")
+
+
+def _frame(item: Any) -> bytes:
+    if isinstance(item, ServerSentEvent):
+        return item.encode()
+    if isinstance(item, str):
+        return ServerSentEvent(item).encode()
+    if isinstance(item, Mapping):
+        return ServerSentEvent(**item).encode()
+    raise TypeError(
+        f"EventSourceResponse items must be ServerSentEvent, str (the data) or dict "
+        f"(ServerSentEvent's fields), not {type(item).__name__}"
+    )
+
+
+async def _close(source: Any) -> None:
+    close = getattr(source, "aclose", None)
+    if close is not None:
+        await close()
+        return
+    close = getattr(source, "close", None)
+    if close is not None:
+        await run_in_threadpool(close)
+
+
+class EventSourceResponse(StreamingResponse):
+    """A ``text/event-stream`` response fed by an (async) iterable of events.
+
+    Items may be ``ServerSentEvent``, ``str`` (sent as ``data``) or ``dict`` (the fields of a
+    ``ServerSentEvent``). Each is sent as soon as it is yielded. When nothing was sent for
+    ``ping`` seconds a ``: ping`` comment goes out, even while the generator is blocked, so
+    proxies and clients keep the connection open (``None`` or ``0``: no pings). When the
+    client leaves, the generator is cancelled where it waits and closed: its ``finally`` runs.
+    Sync iterables are advanced in the thread pool.
+    """
+
+    media_type = "text/event-stream"
+
+    def __init__(
+        self,
+        content: Iterable[Any] | AsyncIterable[Any],
+        ping: float | None = 15,
+        headers: HeadersInput = None,
+        status_code: int = 200,
+    ) -> None:
+        if ping is not None and (isinstance(ping, bool) or not isinstance(ping, int | float)):
+            raise TypeError(f"ping must be seconds (a number) or None, not {ping!r}")
+        if ping is not None and not ping >= 0:
+            raise ValueError(f"ping must be >= 0 seconds (0 or None: no pings), not {ping}")
+        if not isinstance(content, Iterable | AsyncIterable) or isinstance(
+            content, bytes | str | Mapping
+        ):
+            raise TypeError(
+                "EventSourceResponse needs an iterable or async iterable of events "
+                "(an async generator, usually)"
+            )
+        self.ping: float | None = ping or None
+        self.source = content
+        super().__init__(self._frames(), status_code, headers)
+        present = {name for name, _ in self.raw_headers}
+        for name, value in (("cache-control", "no-cache"), ("x-accel-buffering", "no")):
+            if name not in present:
+                self.raw_headers.append((name, value))
+
+    async def _frames(self) -> AsyncIterator[bytes]:
+        # The generator's next item and the ping timer race: each ``__anext__`` runs as its
+        # own task so a ping can go out while the generator waits, and so it can be
+        # cancelled where it waits when the client leaves.
+        source = self.source
+        events: AsyncIterable[Any] = (
+            source if isinstance(source, AsyncIterable) else iterate_in_threadpool(source)
+        )
+        iterator = events.__aiter__()
+        step: asyncio.Future[Any] | None = None
+        try:
+            while True:
+                if step is None:
+                    step = asyncio.ensure_future(iterator.__anext__())
+                done, _ = await asyncio.wait((step,), timeout=self.ping)
+                if not done:
+                    yield PING
+                    continue
+                finished, step = step, None
+                try:
+                    item = finished.result()
+                except StopAsyncIteration:
+                    return
+                yield _frame(item)
+        finally:
+            if step is not None:
+                step.cancel()
+                await asyncio.wait((step,))
+                if not step.cancelled():
+                    with contextlib.suppress(StopAsyncIteration, Exception):
+                        step.result()  # retrieved: the client left, that is what matters
+            if iterator is not source:
+                await _close(iterator)
+            await _close(source)
+
+    async def aclose(self) -> None:
+        """Close the frame stream and the user's iterable (also if sending never started)."""
+        await _close(self.body_iterator)
+        await _close(self.source)
+
+
+def last_event_id(request: Request) -> str | None:
+    """The ``Last-Event-ID`` a reconnecting ``EventSource`` sends: the ``id`` of the last
+    event it received, so the handler can resume after it. ``None`` on a first connection."""
+    return request.headers.get("last-event-id")
