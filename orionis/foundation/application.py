@@ -47,6 +47,14 @@ from orionis.responses import (
     json_dumps,
 )
 from orionis.routing import Route, RouteOptions, Router, RouteTable
+from orionis.websocket_routing import (
+    INHERIT,
+    WebSocketRoute,
+    WebSocketTable,
+    check_http_routes,
+    check_max_message_size,
+    check_origins,
+)
 
 if TYPE_CHECKING:
     from orionis.requests import Request
@@ -94,9 +102,15 @@ class Application:
         docs_url: str | None = "/docs",
         docs_js_url: str = SWAGGER_JS,
         docs_css_url: str = SWAGGER_CSS,
+        websocket_max_message_size: int | None = 1_048_576,
+        websocket_allowed_origins: Sequence[str] | None = None,
     ) -> None:
         if max_body_size is not None and (not isinstance(max_body_size, int) or max_body_size < 0):
             raise ValueError("max_body_size must be a non-negative int (bytes) or None")
+        check_max_message_size(websocket_max_message_size, "Application")
+        self.websocket_max_message_size = websocket_max_message_size
+        self.websocket_allowed_origins = check_origins(websocket_allowed_origins, "Application")
+        self._websocket_table: tuple[RouteTable, WebSocketTable] | None = None
         self.title = title
         self.version = version
         self.description = description
@@ -445,6 +459,8 @@ class Application:
     def _prepare(self) -> None:
         """Compile routes and build the global middleware (once; routes again after changes)."""
         _ = self.routes_table
+        check_http_routes(self.routes_table)
+        _ = self.websocket_table
         if self._layers is None:
             self._layers = [instantiate(cls, options) for cls, options in self._middleware]
             self._chain = build_chain(self._layers, self._route) if self._layers else None
@@ -544,3 +560,52 @@ class Application:
 
     def __repr__(self) -> str:
         return f"<Application {self.title!r}>"
+
+    # -- WebSockets (orionis.websocket_routing) -----------------------------------------
+    def websocket(
+        self,
+        path: str,
+        endpoint: Endpoint | None = None,
+        *,
+        name: str | None = None,
+        dependencies: Sequence[Any] | None = None,
+        allowed_origins: Sequence[str] | None = INHERIT,
+        max_message_size: int | None = INHERIT,
+    ) -> Any:
+        """``@app.websocket("/ws/{room}")``; see ``Router.websocket``."""
+        return self.router.websocket(
+            path,
+            endpoint,
+            name=name,
+            dependencies=dependencies,
+            allowed_origins=allowed_origins,
+            max_message_size=max_message_size,
+        )
+
+    def add_websocket_route(
+        self,
+        path: str,
+        endpoint: Endpoint,
+        *,
+        name: str | None = None,
+        dependencies: Sequence[Any] | None = None,
+        allowed_origins: Sequence[str] | None = INHERIT,
+        max_message_size: int | None = INHERIT,
+    ) -> WebSocketRoute:
+        return self.router.add_websocket_route(
+            path,
+            endpoint,
+            name=name,
+            dependencies=dependencies,
+            allowed_origins=allowed_origins,
+            max_message_size=max_message_size,
+        )
+
+    @property
+    def websocket_table(self) -> WebSocketTable:
+        """The WebSocket routes, rebuilt whenever the routes change (with the HTTP table)."""
+        table = self.routes_table
+        cached = self._websocket_table
+        if cached is None or cached[0] is not table:
+            cached = self._websocket_table = (table, WebSocketTable(self, self.router))
+        return cached[1]
