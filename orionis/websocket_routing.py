@@ -321,8 +321,11 @@ async def serve_websocket(
             await _close(ws, 1011, "")
     finally:
         request._error = failure  # thrown into generator dependencies at cleanup
-        if request.needs_finalize:
-            await request.finalize()
+        try:
+            if request.needs_finalize:
+                await request.finalize()
+        finally:
+            request.websocket = None  # type: ignore[attr-defined]  # no ws <-> request cycle
 
 
 async def _refuse(ws: WebSocket, response: Any) -> None:

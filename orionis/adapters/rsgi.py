@@ -313,6 +313,9 @@ class RSGIWebSocketTransport:
 
     async def close(self, code: int, reason: str) -> None:
         self._protocol.close(code)  # the frame goes out without it
+        # Granian sends the close frame only once its transport object is freed: a
+        # reference kept here (or in a cycle awaiting the GC) leaves the client hanging.
+        self._transport = None
 
     async def deny(self, response: Response) -> None:
         # Only the status crosses: Granian sends no headers or body with the refusal.

@@ -6,8 +6,9 @@ fake server that behaves like the real ones (checked against granian 2.8 and uvi
 - RSGI (Granian): ``protocol.accept()`` returns a transport whose ``receive()`` gives messages
   with ``kind`` 0 (close, no data and no code), 1 (bytes) or 2 (str); ``protocol.close(status)``
   before accept refuses the handshake with that HTTP status (no headers, no body), after it
-  sends a close frame without a code, which the client sees as 1005. Sending or receiving
-  after the peer closed raises ``ProtocolClosed``.
+  sends a close frame without a code, which the client sees as 1005, and only once the
+  transport object has been freed (as Granian does). Sending or receiving after the peer
+  closed raises ``ProtocolClosed``.
 - ASGI: ``websocket.connect`` first, then ``websocket.receive``/``websocket.disconnect``;
   ``websocket.accept`` (Granian's side drops its headers), ``websocket.send``,
   ``websocket.close`` (before accept: a 403), and ``websocket.http.response.*`` denials (both
@@ -23,8 +24,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import concurrent.futures
+import gc
 import os
 import queue
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -40,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = ["WebSocketDenied", "WebSocketTestSession"]
 
 _TIMEOUT = 30.0  # a safety net only: every wait normally ends on an event
+_CLOSE_TIMEOUT = 5.0  # after a failed test, how long the handler may take to notice
 
 
 class WebSocketDenied(Exception):
@@ -138,8 +142,15 @@ class _RSGITransport:
 
 
 class _RSGIWebSocketProtocol:
+    """Granian's WebSocket protocol. Like Granian, the close frame after accept goes out
+    only once ``close()`` was called (or the app returned) AND the transport object has been
+    freed: an application that keeps a reference leaves the client waiting."""
+
     def __init__(self, link: _Link) -> None:
         self._link = link
+        self._close_requested = False
+        self.transport_alive = False
+        self._close_sent = False
 
     async def accept(self) -> _RSGITransport:
         link = self._link
@@ -147,7 +158,21 @@ class _RSGIWebSocketProtocol:
             raise ProtocolError("RSGI protocol error: the handshake is already answered")
         link.answered = link.accepted = True
         link.emit("accept", None, [])
-        return _RSGITransport(link)
+        transport = _RSGITransport(link)
+        self.transport_alive = True
+        weakref.finalize(transport, self._freed)
+        return transport
+
+    def _freed(self) -> None:
+        self.transport_alive = False
+        self._maybe_close()
+
+    def _maybe_close(self) -> None:
+        link = self._link
+        if self._close_requested and not self.transport_alive and not self._close_sent:
+            self._close_sent = True
+            if not link.client_closed:
+                link.emit("close", 1005, "")  # Granian's close frame carries no code
 
     def close(self, status: int | None = None) -> None:
         link = self._link
@@ -157,10 +182,25 @@ class _RSGIWebSocketProtocol:
             link.answered = True
             link.server_closed = True
             link.emit("deny", status, [], b"")
-        elif not link.server_closed:
+        elif not self._close_requested:
             link.server_closed = True
-            if not link.client_closed:
-                link.emit("close", 1005, "")  # Granian's close frame carries no code
+            self._close_requested = True
+            self._maybe_close()
+
+    def finished(self) -> None:
+        """The application returned: Granian closes the socket (once the transport is freed)."""
+        link = self._link
+        link.server_closed = True
+        if link.accepted:
+            self._close_requested = True
+            if self.transport_alive:
+                gc.collect()  # a cycle the real server would also wait for
+            if self.transport_alive:
+                raise ServerError(
+                    "the application returned but still holds the RSGI WebSocket transport: "
+                    "Granian would not close the connection until it is freed"
+                )
+            self._maybe_close()
 
 
 async def _run_rsgi(
@@ -180,13 +220,11 @@ async def _run_rsgi(
         client=f"{server.client[0]}:{server.client[1]}",
         headers=_RSGIHeaders([(k, v) for k, v in headers if v.isascii()]),
     )
-    await server.app.__rsgi__(scope, _RSGIWebSocketProtocol(link))
+    protocol = _RSGIWebSocketProtocol(link)
+    await server.app.__rsgi__(scope, protocol)
     if not link.answered:
         raise ServerError("the application returned without answering the WebSocket handshake")
-    if not link.server_closed:
-        link.server_closed = True
-        if not link.client_closed:
-            link.emit("close", 1005, "")  # Granian closes without a code when the app returns
+    protocol.finished()
 
 
 # -- ASGI ----------------------------------------------------------------------------------
@@ -337,6 +375,7 @@ class WebSocketTestSession:
         self._future: concurrent.futures.Future[Any] | None = None
         self._done = False
         self._closed: tuple[int, str] | None = None
+        self._timeout = _TIMEOUT
         self.accepted_subprotocol: str | None = None
         self.accepted_headers = httpx.Headers()
 
@@ -355,8 +394,18 @@ class WebSocketTestSession:
         raise ServerError(f"unexpected {event[0]!r} before the handshake was answered")
 
     def __exit__(self, *exc_info: Any) -> None:
-        if not self._done:
+        if self._done:
+            return
+        if exc_info[0] is None:
             self.close()
+            return
+        # The test already failed: do not hide that behind a wait for the handler.
+        try:
+            self._timeout = _CLOSE_TIMEOUT
+            self.close()
+        except Exception:
+            if self._future is not None:
+                self._future.cancel()
 
     @staticmethod
     async def _make_link() -> _Link:
@@ -377,9 +426,9 @@ class WebSocketTestSession:
     def _next(self) -> tuple[Any, ...]:
         assert self._link is not None
         try:
-            event = self._link.events.get(timeout=_TIMEOUT)
+            event = self._link.events.get(timeout=self._timeout)
         except queue.Empty:
-            raise TimeoutError(f"the application sent nothing within {_TIMEOUT}s") from None
+            raise TimeoutError(f"the application sent nothing within {self._timeout}s") from None
         if event[0] == "done":
             self._done = True
             if event[1] is not None:

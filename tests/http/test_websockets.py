@@ -5,6 +5,7 @@ Where RSGI cannot express something the test says what each side sees: no subpro
 accept headers, and no close code after accept (the client sees 1005).
 """
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -677,3 +678,27 @@ def test_setup_errors_stop_startup(interface: str) -> None:
     with pytest.raises(LifespanError, match=r"only @app\.websocket routes"):
         with TestClient(wrong, interface=interface):
             pass
+
+
+def test_close_reaches_the_client_while_the_handler_still_runs(interface: str) -> None:
+    """Granian sends the close frame only once its transport is freed: the adapter must let
+    go of it at close(), not when the handler returns (or the GC runs)."""
+    app = Application()
+    released = asyncio.Event()
+    after: list[str] = []
+
+    @app.websocket("/close-then-wait")
+    async def close_then_wait(ws: WebSocket) -> None:
+        await ws.accept()
+        await ws.close(4000, "done")
+        await released.wait()
+        after.append("finished")
+
+    with TestClient(app, interface=interface) as client:
+        with client.websocket_connect("/close-then-wait") as ws:
+            with pytest.raises(WebSocketDisconnect) as info:
+                ws.receive_text()
+            assert info.value.code == closed_code(interface, 4000)
+            assert after == []
+            client.portal.loop.call_soon_threadsafe(released.set)
+    assert after == ["finished"]
