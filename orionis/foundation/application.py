@@ -85,7 +85,10 @@ class Application:
     ``process_workers`` sizes the pool for ``executor="process"`` routes (default: CPUs).
     The OpenAPI document is served at ``openapi_url`` and Swagger UI at ``docs_url`` (``None``
     switches either off); point ``docs_js_url``/``docs_css_url`` at your own copies of the
-    Swagger UI assets to work offline.
+    Swagger UI assets to work offline. ``websocket_max_message_size`` (bytes, ``None``: no
+    limit) closes a WebSocket with 1009 on a larger incoming message, and
+    ``websocket_allowed_origins`` refuses handshakes from browsers on other origins (403);
+    routes can override both.
     """
 
     def __init__(
