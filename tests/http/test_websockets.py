@@ -702,3 +702,74 @@ def test_close_reaches_the_client_while_the_handler_still_runs(interface: str) -
             assert after == []
             client.portal.loop.call_soon_threadsafe(released.set)
     assert after == ["finished"]
+
+
+def test_generator_dependency_sees_the_handler_error_but_not_a_disconnect(
+    interface: str,
+) -> None:
+    app = Application()
+    outcomes: list[str] = []
+
+    async def transaction() -> AsyncIterator[None]:
+        try:
+            yield
+        except RuntimeError as exc:
+            outcomes.append(f"rollback {exc}")
+            raise
+        else:
+            outcomes.append("commit")
+
+    @app.websocket("/tx", dependencies=[Depends(transaction)])
+    async def tx(ws: WebSocket) -> None:
+        await ws.accept()
+        if await ws.receive_text() == "fail":
+            raise RuntimeError("bad message")
+        await ws.receive_text()  # until the client leaves
+
+    with TestClient(app, interface=interface) as client:
+        with client.websocket_connect("/tx") as ws:
+            ws.send_text("ok")
+        with client.websocket_connect("/tx") as ws:
+            ws.send_text("fail")
+            with pytest.raises(WebSocketDisconnect):
+                ws.receive_text()
+    assert outcomes == ["commit", "rollback bad message"]
+
+
+@pytest.mark.parametrize("flavor", ["granian", "uvicorn"])
+def test_sending_after_the_client_left(interface: str, flavor: str) -> None:
+    app = Application()
+    client_gone = asyncio.Event()
+    results: list[Any] = []
+
+    @app.websocket("/late")
+    async def late(ws: WebSocket) -> None:
+        await ws.accept()
+        await client_gone.wait()
+        try:
+            await ws.send_text("anyone there?")
+            results.append("sent")
+        except WebSocketDisconnect as exc:
+            results.append(exc.code)
+
+    with TestClient(app, interface=interface, server=flavor) as client:
+        ws = client.websocket_connect("/late").__enter__()
+        client.portal.loop.call_soon_threadsafe(ws._client_close, 1000, "")
+        client.portal.loop.call_soon_threadsafe(client_gone.set)
+        ws.close()
+    # Granian's ASGI side drops such a message silently; the others report the socket gone
+    assert results == (["sent"] if (interface, flavor) == ("asgi", "granian") else [1006])
+
+
+def test_invalid_accept_headers_are_refused_not_sent(interface: str) -> None:
+    app = Application()
+
+    @app.websocket("/inject")
+    async def inject(ws: WebSocket) -> None:
+        await ws.accept(headers={"x-a": "1\r\nset-cookie: evil=1"})
+
+    with TestClient(app, interface=interface) as client:
+        with pytest.raises(WebSocketDenied) as denied:
+            with client.websocket_connect("/inject"):
+                pass
+        assert denied.value.status == 500
