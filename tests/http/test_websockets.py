@@ -15,6 +15,7 @@ import pytest
 
 from orionis import (
     Application,
+    Controller,
     Cookie,
     Depends,
     Header,
@@ -773,3 +774,17 @@ def test_invalid_accept_headers_are_refused_not_sent(interface: str) -> None:
             with client.websocket_connect("/inject"):
                 pass
         assert denied.value.status == 500
+
+
+class RoomController(Controller):
+    async def join(self, ws: WebSocket, room: str) -> None:
+        await ws.accept()
+        await ws.send_text(f"joined {room}")
+
+
+def test_controller_action_as_websocket_endpoint(interface: str) -> None:
+    app = Application()
+    app.add_websocket_route("/rooms/{room}", (RoomController, "join"))
+    with TestClient(app, interface=interface) as client:
+        with client.websocket_connect("/rooms/blue") as ws:
+            assert ws.receive_text() == "joined blue"
