@@ -33,7 +33,13 @@ if TYPE_CHECKING:
     from orionis.requests import Request
     from orionis.routing import Mount, Router, RouteTable
 
-__all__ = ["WebSocketRoute", "WebSocketRouting", "WebSocketTable", "serve_websocket"]
+__all__ = [
+    "WebSocketApplication",
+    "WebSocketRoute",
+    "WebSocketRouting",
+    "WebSocketTable",
+    "serve_websocket",
+]
 
 logger = logging.getLogger("orionis")
 
@@ -192,6 +198,62 @@ class WebSocketRouting:
         for child, extra in router.includes:
             inner = Mount(mount.prefix + extra, [], mount.dependencies, [])
             yield from child.walk_websockets(inner)
+
+
+class WebSocketApplication:
+    """The WebSocket half of ``Application``: registration on its router, and the table."""
+
+    router: Router
+    _websocket_table: tuple[RouteTable, WebSocketTable] | None
+
+    def websocket(
+        self,
+        path: str,
+        endpoint: Endpoint | None = None,
+        *,
+        name: str | None = None,
+        dependencies: Sequence[Depends] | None = None,
+        allowed_origins: Sequence[str] | None = INHERIT,
+        max_message_size: int | None = INHERIT,
+    ) -> Any:
+        """``@app.websocket("/ws/{room}")``; see ``Router.websocket``."""
+        return self.router.websocket(
+            path,
+            endpoint,
+            name=name,
+            dependencies=dependencies,
+            allowed_origins=allowed_origins,
+            max_message_size=max_message_size,
+        )
+
+    def add_websocket_route(
+        self,
+        path: str,
+        endpoint: Endpoint,
+        *,
+        name: str | None = None,
+        dependencies: Sequence[Depends] | None = None,
+        allowed_origins: Sequence[str] | None = INHERIT,
+        max_message_size: int | None = INHERIT,
+    ) -> WebSocketRoute:
+        return self.router.add_websocket_route(
+            path,
+            endpoint,
+            name=name,
+            dependencies=dependencies,
+            allowed_origins=allowed_origins,
+            max_message_size=max_message_size,
+        )
+
+    @property
+    def websocket_table(self) -> WebSocketTable:
+        """The WebSocket routes, rebuilt whenever the routes change (with the HTTP table)."""
+        table = self.routes_table  # type: ignore[attr-defined]
+        cached = self._websocket_table
+        if cached is None or cached[0] is not table:
+            app: Application = self  # type: ignore[assignment]
+            cached = self._websocket_table = (table, WebSocketTable(app, self.router))
+        return cached[1]
 
 
 @dataclass(slots=True)

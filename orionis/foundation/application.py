@@ -48,8 +48,7 @@ from orionis.responses import (
 )
 from orionis.routing import Route, RouteOptions, Router, RouteTable
 from orionis.websocket_routing import (
-    INHERIT,
-    WebSocketRoute,
+    WebSocketApplication,
     WebSocketTable,
     check_http_routes,
     check_max_message_size,
@@ -76,7 +75,7 @@ class ExceptionHandlerError(Exception):
     """An exception handler raised; its own exception is the ``__cause__``."""
 
 
-class Application:
+class Application(WebSocketApplication):
     """An Orionis application.
 
     ``title`` and ``version`` describe the API. ``debug=True`` puts the exception and
@@ -563,52 +562,3 @@ class Application:
 
     def __repr__(self) -> str:
         return f"<Application {self.title!r}>"
-
-    # -- WebSockets (orionis.websocket_routing) -----------------------------------------
-    def websocket(
-        self,
-        path: str,
-        endpoint: Endpoint | None = None,
-        *,
-        name: str | None = None,
-        dependencies: Sequence[Any] | None = None,
-        allowed_origins: Sequence[str] | None = INHERIT,
-        max_message_size: int | None = INHERIT,
-    ) -> Any:
-        """``@app.websocket("/ws/{room}")``; see ``Router.websocket``."""
-        return self.router.websocket(
-            path,
-            endpoint,
-            name=name,
-            dependencies=dependencies,
-            allowed_origins=allowed_origins,
-            max_message_size=max_message_size,
-        )
-
-    def add_websocket_route(
-        self,
-        path: str,
-        endpoint: Endpoint,
-        *,
-        name: str | None = None,
-        dependencies: Sequence[Any] | None = None,
-        allowed_origins: Sequence[str] | None = INHERIT,
-        max_message_size: int | None = INHERIT,
-    ) -> WebSocketRoute:
-        return self.router.add_websocket_route(
-            path,
-            endpoint,
-            name=name,
-            dependencies=dependencies,
-            allowed_origins=allowed_origins,
-            max_message_size=max_message_size,
-        )
-
-    @property
-    def websocket_table(self) -> WebSocketTable:
-        """The WebSocket routes, rebuilt whenever the routes change (with the HTTP table)."""
-        table = self.routes_table
-        cached = self._websocket_table
-        if cached is None or cached[0] is not table:
-            cached = self._websocket_table = (table, WebSocketTable(self, self.router))
-        return cached[1]
