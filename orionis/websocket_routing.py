@@ -362,7 +362,8 @@ async def serve_websocket(
         else:
             await ws.close(1000)
     except WebSocketDisconnect:
-        pass  # the socket is closed: the normal end of a handler
+        # the socket is closed: the normal end of a handler (refuse if nothing answered yet)
+        await _refuse(ws, problem(403, "The handler ended without accepting the WebSocket."))
     except RequestValidationError as exc:
         failure = exc
         await _refuse(

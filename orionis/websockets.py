@@ -201,7 +201,12 @@ class WebSocket:
             )
         pairs = list(headers.items()) if isinstance(headers, dict) else list(headers or ())
         pairs = _hot.headers.clean_headers(pairs, False)
-        await self._transport.accept(subprotocol, pairs)
+        try:
+            await self._transport.accept(subprotocol, pairs)
+        except WebSocketDisconnect:
+            self.client_state = WebSocketState.DISCONNECTED
+            self._close_code = (1006, "")
+            raise
         self.accepted_subprotocol = subprotocol
         self.client_state = WebSocketState.CONNECTED
 

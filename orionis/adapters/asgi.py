@@ -37,7 +37,7 @@ from orionis.responses import (
     with_content_length,
 )
 from orionis.websocket_routing import serve_websocket
-from orionis.websockets import BYTES, CLOSE, TEXT
+from orionis.websockets import BYTES, CLOSE, TEXT, WebSocketDisconnect
 
 if TYPE_CHECKING:
     from orionis.foundation.application import Application
@@ -317,9 +317,16 @@ class ASGIWebSocketTransport:
         self.subprotocols: list[str] = [str(p) for p in scope.get("subprotocols") or ()]
 
     async def accept(self, subprotocol: str | None, headers: list[tuple[str, str]]) -> None:
-        await self._send(
-            {"type": "websocket.accept", "subprotocol": subprotocol, "headers": _encode(headers)}
-        )
+        try:
+            await self._send(
+                {
+                    "type": "websocket.accept",
+                    "subprotocol": subprotocol,
+                    "headers": _encode(headers),
+                }
+            )
+        except OSError:  # uvicorn: the client left mid-handshake
+            raise WebSocketDisconnect(1006) from None
 
     async def receive(self) -> tuple[str, Any]:
         message = await self._receive()

@@ -41,7 +41,7 @@ from orionis.responses import (
     with_content_length,
 )
 from orionis.websocket_routing import serve_websocket
-from orionis.websockets import BYTES, CLOSE, TEXT
+from orionis.websockets import BYTES, CLOSE, TEXT, WebSocketDisconnect
 
 if TYPE_CHECKING:
     from orionis.foundation.application import Application
@@ -287,7 +287,10 @@ class RSGIWebSocketTransport:
         self.subprotocols: list[str] = []
 
     async def accept(self, subprotocol: str | None, headers: list[tuple[str, str]]) -> None:
-        self._transport = await self._protocol.accept()
+        try:
+            self._transport = await self._protocol.accept()
+        except ProtocolClosed:
+            raise WebSocketDisconnect(1006) from None  # the client left mid-handshake
 
     async def receive(self) -> tuple[str, Any]:
         try:

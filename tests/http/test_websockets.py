@@ -335,8 +335,12 @@ def test_close_before_accept_and_returning_without_accept_refuse_with_403(
     async def silent(ws: WebSocket) -> None:
         return None
 
+    @app.websocket("/gives-up")
+    async def gives_up(ws: WebSocket) -> None:
+        raise WebSocketDisconnect(1000)
+
     with TestClient(app, interface=interface) as client:
-        for path in ("/no", "/silent"):
+        for path in ("/no", "/silent", "/gives-up"):
             with pytest.raises(WebSocketDenied) as denied:
                 with client.websocket_connect(path):
                     pass
