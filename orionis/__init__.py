@@ -23,6 +23,7 @@ from orionis.responses import (
     StreamingResponse,
 )
 from orionis.routing import NoMatchFound, Router
+from orionis.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 __version__ = "0.1.0"
 
@@ -53,5 +54,8 @@ __all__ = [
     "Router",
     "StreamingResponse",
     "UploadFile",
+    "WebSocket",
+    "WebSocketDisconnect",
+    "WebSocketState",
     "__version__",
 ]

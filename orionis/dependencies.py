@@ -37,6 +37,7 @@ from orionis.exceptions import HTTPException, RequestValidationError
 from orionis.forms import UploadFile
 from orionis.params import Body, File, Header, Param, Path, Query
 from orionis.requests import Request
+from orionis.websockets import WebSocket
 
 if TYPE_CHECKING:
     from orionis.foundation.application import Application
@@ -167,7 +168,7 @@ class Input:
     """One parameter that is not a dependency."""
 
     name: str  # the Python parameter name
-    source: str  # path query header cookie body form file request background
+    source: str  # path query header cookie body form file request websocket background
     key: str  # where to look: query/cookie/form name, lower-case header name, body key
     annotation: Any
     adapter: TypeAdapter[Any] | None  # None: no check needed (plain str, Request...)
@@ -297,6 +298,9 @@ class Plan:
             return
         if isinstance(base, type) and issubclass(base, Request):
             self.inputs.append(self._special(name, "request", base))
+            return
+        if isinstance(base, type) and issubclass(base, WebSocket):
+            self.inputs.append(self._special(name, "websocket", base))
             return
         if name == "request" and base is Any and marker is None:
             self.inputs.append(self._special(name, "request", Request))
@@ -585,6 +589,8 @@ class RequestContext:
         request = self.request
         if source == "request":
             return request
+        if source == "websocket":  # set on WebSocket handshakes only (websocket_routing)
+            return request.websocket  # type: ignore[attr-defined]
         if source == "background":
             if self.background is None:
                 self.background = BackgroundTasks()

@@ -27,6 +27,7 @@ from orionis.exceptions import HTTPException
 from orionis.handlers import INFER, Endpoint, Executor, Handler
 from orionis.middleware.base import build_chain, instantiate
 from orionis.responses import KIND_FILE, Response
+from orionis.websocket_routing import WebSocketRouting
 
 if TYPE_CHECKING:
     from orionis.foundation.application import Application
@@ -222,7 +223,7 @@ def _check_dependencies(dependencies: Sequence[Depends] | None, owner: str) -> l
     return items
 
 
-class Router:
+class Router(WebSocketRouting):
     """A group of routes with a shared prefix, middleware and tags.
 
     ``api = Router(prefix="/api", middleware=[Auth], tags=["api"])``, then

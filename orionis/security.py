@@ -156,7 +156,9 @@ class JWTAuth:
     """Verify a JSON Web Token and return its claims, as a dependency.
 
     The token comes from ``Authorization: Bearer <token>``, or from the cookie named
-    ``cookie`` when the header is absent. ``key`` is the shared secret for HS* algorithms or
+    ``cookie`` when the header is absent, or else from the query parameter named ``query``
+    (off by default: URLs end up in logs; meant for WebSocket handshakes, where browsers
+    cannot set headers). ``key`` is the shared secret for HS* algorithms or
     a PEM public key for RS*, PS*, ES* and EdDSA; it is parsed once, here. All algorithms
     must belong to one family: accepting HS256 and RS256 with one key would let anyone sign
     with the public key (algorithm confusion). ``exp``, ``nbf`` and ``iat`` are checked when
@@ -174,6 +176,7 @@ class JWTAuth:
         leeway: float | datetime.timedelta = 0,
         cookie: str | None = None,
         scheme_name: str = "bearerAuth",
+        query: str | None = None,
     ) -> None:
         if isinstance(algorithms, str) or not algorithms:
             raise ValueError("algorithms must be a non-empty list such as ['HS256']")
@@ -206,6 +209,7 @@ class JWTAuth:
         self.audience = audience
         self.leeway = leeway
         self.cookie = cookie
+        self.query = query
         required = ["iss"] if issuer is not None else []
         if audience is not None:
             required.append("aud")
@@ -232,6 +236,10 @@ class JWTAuth:
             return token
         if self.cookie is not None:
             token = request.cookies.get(self.cookie)
+            if token:
+                return token
+        if self.query is not None:
+            token = request.query_params.get(self.query)
             if token:
                 return token
         raise _missing()

@@ -15,6 +15,7 @@ What this adapter smooths over (see docs/architecture.md):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,8 @@ from orionis.responses import (
     bodyless,
     with_content_length,
 )
+from orionis.websocket_routing import serve_websocket
+from orionis.websockets import BYTES, CLOSE, TEXT, WebSocketDisconnect
 
 if TYPE_CHECKING:
     from orionis.foundation.application import Application
@@ -191,9 +194,7 @@ class ASGIAdapter:
         elif kind == "lifespan":
             await self.lifespan(receive, send)
         elif kind == "websocket":
-            # No WebSocket routes yet: refuse the upgrade (the server answers 403).
-            await receive()
-            await send({"type": "websocket.close", "code": 1000})
+            await self.websocket(scope, receive, send)
 
     # -- lifespan ------------------------------------------------------------------------
     async def lifespan(self, receive: Any, send: Any) -> None:
@@ -289,3 +290,84 @@ class ASGIAdapter:
                 )
         finally:
             await run_in_threadpool(handle.close)
+
+    # -- WebSockets ----------------------------------------------------------------------
+    async def websocket(self, scope: Scope, receive: Any, send: Any) -> None:
+        """A ``websocket`` scope: the neutral WebSocket layer decides, the transport translates."""
+        message = await receive()
+        if message["type"] != "websocket.connect":
+            return  # the client left before the handshake could be answered
+        transport = ASGIWebSocketTransport(scope, receive, send)
+        await serve_websocket(self.app, ASGIHandshake(self.app, scope, receive), transport)
+
+
+class ASGIHandshake(ASGIRequest):
+    """A WebSocket handshake as a request (a WebSocket scope has no ``method``: GET)."""
+
+    # no __slots__: serve_websocket attaches the socket as ``request.websocket``
+
+    def __init__(self, app: Application, scope: Scope, receive: Any) -> None:
+        super().__init__(app, {**scope, "method": "GET"}, receive)
+        if self.scheme not in ("ws", "wss"):
+            self.scheme = "wss" if self.scheme == "https" else "ws"
+
+
+class ASGIWebSocketTransport:
+    """ASGI WebSocket messages, as ``orionis.websockets.WebSocketTransport``."""
+
+    __slots__ = ("_denial", "_receive", "_send", "subprotocols")
+
+    def __init__(self, scope: Scope, receive: Any, send: Any) -> None:
+        self._receive = receive
+        self._send = send
+        self._denial = "websocket.http.response" in (scope.get("extensions") or {})
+        self.subprotocols: list[str] = [str(p) for p in scope.get("subprotocols") or ()]
+
+    async def accept(self, subprotocol: str | None, headers: list[tuple[str, str]]) -> None:
+        try:
+            await self._send(
+                {
+                    "type": "websocket.accept",
+                    "subprotocol": subprotocol,
+                    "headers": _encode(headers),
+                }
+            )
+        except OSError:  # uvicorn: the client left mid-handshake
+            raise WebSocketDisconnect(1006) from None
+
+    async def receive(self) -> tuple[str, Any]:
+        message = await self._receive()
+        if message["type"] == "websocket.receive":
+            text = message.get("text")
+            if text is not None:
+                return TEXT, text
+            return BYTES, message.get("bytes") or b""
+        # websocket.disconnect (Granian sends no reason)
+        return CLOSE, (message.get("code") or 1005, message.get("reason") or "")
+
+    async def send(self, data: str | bytes) -> bool:
+        key = "text" if type(data) is str else "bytes"
+        try:
+            await self._send({"type": "websocket.send", key: data})
+        except OSError:  # uvicorn: ClientDisconnected
+            return False
+        return True
+
+    async def close(self, code: int, reason: str) -> None:
+        with contextlib.suppress(OSError):
+            await self._send({"type": "websocket.close", "code": code, "reason": reason})
+
+    async def deny(self, response: Response) -> None:
+        if not self._denial:  # the server answers a close before accept with 403
+            await self._send({"type": "websocket.close", "code": 1008})
+            return
+        await self._send(
+            {
+                "type": "websocket.http.response.start",
+                "status": response.status_code,
+                "headers": _encode(
+                    with_content_length(response.status_code, response.raw_headers, response.body)
+                ),
+            }
+        )
+        await self._send({"type": "websocket.http.response.body", "body": response.body})

@@ -41,6 +41,8 @@ from orionis.responses import (
     StreamingResponse,
     bodyless,
 )
+from orionis.websocket_routing import serve_websocket
+from orionis.websockets import BYTES, CLOSE, TEXT, WebSocketDisconnect
 
 if TYPE_CHECKING:
     from orionis.foundation.application import Application
@@ -192,8 +194,7 @@ class RSGIAdapter:
     # -- requests ------------------------------------------------------------------------
     async def __call__(self, scope: Any, protocol: Any) -> None:
         if scope.proto != "http":
-            # No WebSocket routes yet: refuse the upgrade before accepting it.
-            protocol.close(403)
+            await self.websocket(scope, protocol)
             return
         if (self._starting is not None or self._failed) and not await self._started():
             response = problem(503, "The application failed to start.")
@@ -249,3 +250,85 @@ class RSGIAdapter:
             pass  # the client left while we were sending
         finally:
             gone.cancel()
+
+    # -- WebSockets ----------------------------------------------------------------------
+    async def websocket(self, scope: Any, protocol: Any) -> None:
+        """A ``ws`` scope: the neutral WebSocket layer decides, the transport translates."""
+        if (self._starting is not None or self._failed) and not await self._started():
+            protocol.close(503)
+            return
+        transport = RSGIWebSocketTransport(protocol)
+        request = RSGIHandshake(self.app, scope, protocol)
+        transport.subprotocols = _offered(request)
+        await serve_websocket(self.app, request, transport)
+
+
+def _offered(request: Request) -> list[str]:
+    # RSGI does not list them: read Sec-WebSocket-Protocol (comma-separated, maybe repeated)
+    values = request.headers.getlist("sec-websocket-protocol")
+    return [p.strip() for value in values for p in value.split(",") if p.strip()]
+
+
+class RSGIHandshake(RSGIRequest):
+    """A WebSocket handshake as a request. Granian says ``http``/``https`` where ASGI says
+    ``ws``/``wss``: the ASGI names are used on both."""
+
+    # no __slots__: serve_websocket attaches the socket as ``request.websocket``
+
+    @property  # type: ignore[override]
+    def scheme(self) -> str:
+        return "wss" if self._scope.scheme == "https" else "ws"
+
+
+class RSGIWebSocketTransport:
+    """Granian's WebSocket protocol, as ``orionis.websockets.WebSocketTransport``.
+
+    ``accept()`` takes no subprotocol and no headers, incoming messages are ``kind`` 0
+    (close, no code), 1 (bytes) or 2 (str), and ``close(status)`` is an HTTP status before
+    accept and a close frame without a code after it.
+    """
+
+    __slots__ = ("_protocol", "_transport", "subprotocols")
+
+    def __init__(self, protocol: Any) -> None:
+        self._protocol = protocol
+        self._transport: Any = None
+        self.subprotocols: list[str] = []
+
+    async def accept(self, subprotocol: str | None, headers: list[tuple[str, str]]) -> None:
+        try:
+            self._transport = await self._protocol.accept()
+        except ProtocolClosed:
+            raise WebSocketDisconnect(1006) from None  # the client left mid-handshake
+
+    async def receive(self) -> tuple[str, Any]:
+        try:
+            message = await self._transport.receive()
+        except ProtocolClosed:
+            return CLOSE, (1006, "")
+        kind = message.kind
+        if kind == 2:
+            return TEXT, message.data
+        if kind == 1:
+            return BYTES, message.data
+        return CLOSE, (1005, "")  # Granian does not pass the peer's code on
+
+    async def send(self, data: str | bytes) -> bool:
+        try:
+            if type(data) is str:
+                await self._transport.send_str(data)
+            else:
+                await self._transport.send_bytes(data)
+        except ProtocolClosed:
+            return False
+        return True
+
+    async def close(self, code: int, reason: str) -> None:
+        self._protocol.close(code)  # the frame goes out without it
+        # Granian sends the close frame only once its transport object is freed: a
+        # reference kept here (or in a cycle awaiting the GC) leaves the client hanging.
+        self._transport = None
+
+    async def deny(self, response: Response) -> None:
+        # Only the status crosses: Granian sends no headers or body with the refusal.
+        self._protocol.close(response.status_code)

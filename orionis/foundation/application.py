@@ -48,6 +48,13 @@ from orionis.responses import (
     with_content_length,
 )
 from orionis.routing import Route, RouteOptions, Router, RouteTable
+from orionis.websocket_routing import (
+    WebSocketApplication,
+    WebSocketTable,
+    check_http_routes,
+    check_max_message_size,
+    check_origins,
+)
 
 if TYPE_CHECKING:
     from orionis.requests import Request
@@ -78,7 +85,7 @@ class ExceptionHandlerError(Exception):
     """An exception handler raised; its own exception is the ``__cause__``."""
 
 
-class Application:
+class Application(WebSocketApplication):
     """An Orionis application.
 
     ``title`` and ``version`` describe the API. ``debug=True`` puts the exception and
@@ -92,6 +99,10 @@ class Application:
     elsewhere. ``root_path`` is the prefix a proxy mounts the app under (ASGI's per-request
     ``root_path`` wins): ``url_path_for``, ``/docs`` and the OpenAPI ``servers`` include it,
     and a request path starting with it is routed without it, on both protocols.
+    ``websocket_max_message_size`` (bytes, ``None``: no
+    limit) closes a WebSocket with 1009 on a larger incoming message, and
+    ``websocket_allowed_origins`` refuses handshakes from browsers on other origins (403);
+    routes can override both.
     """
 
     def __init__(
@@ -110,10 +121,16 @@ class Application:
         docs_css_url: str = SWAGGER_CSS,
         docs_assets: str | os.PathLike[str] | None = None,
         root_path: str = "",
+        websocket_max_message_size: int | None = 1_048_576,
+        websocket_allowed_origins: Sequence[str] | None = None,
     ) -> None:
         self.root_path = _check_root_path(root_path)
         if max_body_size is not None and (not isinstance(max_body_size, int) or max_body_size < 0):
             raise ValueError("max_body_size must be a non-negative int (bytes) or None")
+        check_max_message_size(websocket_max_message_size, "Application")
+        self.websocket_max_message_size = websocket_max_message_size
+        self.websocket_allowed_origins = check_origins(websocket_allowed_origins, "Application")
+        self._websocket_table: tuple[RouteTable, WebSocketTable] | None = None
         self.title = title
         self.version = version
         self.description = description
@@ -446,6 +463,8 @@ class Application:
     def _prepare(self) -> None:
         """Compile routes and build the global middleware (once; routes again after changes)."""
         _ = self.routes_table
+        check_http_routes(self.routes_table)
+        _ = self.websocket_table
         if self._layers is None:
             self._layers = [instantiate(cls, options) for cls, options in self._middleware]
             self._chain = build_chain(self._layers, self._route) if self._layers else None

@@ -19,6 +19,7 @@ import httpx
 
 from orionis.exceptions import LifespanError
 from orionis.testing.servers import ASGIServer, Exchange, RSGIServer, ServerError
+from orionis.testing.websocket import WebSocketTestSession
 
 __all__ = ["TestClient"]
 
@@ -196,6 +197,7 @@ class TestClient(httpx.Client):
         else:
             backend = RSGIServer(app, http_version, client)
         transport = _Transport(backend, self.portal, raise_server_exceptions)
+        self._backend = backend
         super().__init__(transport=transport, base_url=base_url, **kwargs)
         self._lifespan_task: concurrent.futures.Future[Any] | None = None
         self._lifespan_queue: asyncio.Queue[dict[str, Any]] | None = None
@@ -261,3 +263,20 @@ class TestClient(httpx.Client):
     @staticmethod
     async def _make_queue() -> asyncio.Queue[dict[str, Any]]:
         return asyncio.Queue()
+
+    # -- WebSockets (orionis.testing.websocket) -----------------------------------------
+    def websocket_connect(
+        self,
+        path: str,
+        subprotocols: list[str] | None = None,
+        headers: dict[str, str] | list[tuple[str, str]] | None = None,
+    ) -> WebSocketTestSession:
+        """``with client.websocket_connect("/ws") as ws:``; a refusal raises ``WebSocketDenied``.
+
+        Sends the client's default headers too (``headers=`` adds or replaces them).
+        """
+        url = self._merge_url(path)
+        merged = httpx.Headers(self.headers)
+        merged.update(httpx.Headers(headers or {}))
+        pairs = [(k, v) for k, v in merged.multi_items() if k not in ("accept-encoding",)]
+        return WebSocketTestSession(self.portal, self._backend, url, pairs, subprotocols or [])
