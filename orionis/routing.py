@@ -22,6 +22,7 @@ from urllib.parse import quote
 from typing_extensions import Unpack
 
 from orionis import _hot
+from orionis.controllers import Controller
 from orionis.dependencies import Depends
 from orionis.exceptions import HTTPException
 from orionis.handlers import INFER, Endpoint, Executor, Handler
@@ -175,6 +176,11 @@ class Route:
         responses: dict[int | str, Any] | None = None,
         include_in_schema: bool = True,
     ) -> None:
+        if callable(path):
+            raise TypeError(
+                f"a route path is a string like '/items', got {_callable_name(path)}; "
+                "write add_route('/items', endpoint)"
+            )
         self.path = path
         self.segments = parse_path(path)
         if isinstance(methods, str) or (methods is not None and not methods):
@@ -222,6 +228,38 @@ def _check_dependencies(dependencies: Sequence[Depends] | None, owner: str) -> l
     return items
 
 
+def _callable_name(value: Any) -> str:
+    name = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
+    return f"the callable {name}" if name else repr(value)
+
+
+_REQUIRED: Any = object()  # ``methods`` of ``Router.route`` has no default
+
+# (action, methods, on the member path ``/notes/{id}``) for ``Router.resource``
+RESOURCE_ACTIONS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("index", ("GET",), False),
+    ("store", ("POST",), False),
+    ("show", ("GET",), True),
+    ("update", ("PUT", "PATCH"), True),
+    ("destroy", ("DELETE",), True),
+)
+_ACTION_NAMES = tuple(action for action, _, _ in RESOURCE_ACTIONS)
+
+
+def _names(value: Sequence[str] | None, option: str) -> set[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+        raise TypeError(f"resource(): {option}= takes a list of action names, like ['index']")
+    unknown = sorted(set(value) - set(_ACTION_NAMES))
+    if unknown:
+        raise ValueError(
+            f"resource(): {option}= names unknown action(s) {', '.join(unknown)}; "
+            f"the actions are {', '.join(_ACTION_NAMES)}"
+        )
+    return set(value)
+
+
 class Router:
     """A group of routes with a shared prefix, middleware and tags.
 
@@ -244,6 +282,7 @@ class Router:
         self.routes: list[Route] = []
         self.includes: list[tuple[Router, str]] = []
         self._listeners: list[Callable[[], None]] = []
+        self._label = "router"  # how error messages name this object: @router.get(...)
 
     # -- change notification ------------------------------------------------------------
     def _changed(self) -> None:
@@ -272,10 +311,26 @@ class Router:
         path: str,
         endpoint: Endpoint | None = None,
         *,
-        methods: Sequence[str],
+        methods: Sequence[str] = _REQUIRED,
         **options: Unpack[RouteOptions],
     ) -> Any:
         """Register ``endpoint``, or return a decorator that does (and returns the function)."""
+        if methods is _REQUIRED:
+            if callable(path):
+                self._no_path("route", path, ', methods=["GET"]')
+            raise TypeError(f'{self._label}.route() needs methods=, like methods=["GET"]')
+        return self._register("route", path, endpoint, methods, options)
+
+    def _register(
+        self,
+        verb: str,
+        path: str,
+        endpoint: Endpoint | None,
+        methods: Sequence[str],
+        options: RouteOptions,
+    ) -> Any:
+        if callable(path):  # ``@app.get`` without ``("/path")``: the function came as the path
+            self._no_path(verb, path, "")
         if endpoint is not None:
             self.add_route(path, endpoint, methods=methods, **options)
             return endpoint
@@ -286,40 +341,118 @@ class Router:
 
         return decorator
 
+    def _no_path(self, verb: str, func: Any, rest: str) -> None:
+        call = f"@{self._label}.{verb}"
+        raise TypeError(
+            f'{call} needs the path in parentheses: write {call}("/path"{rest}) above '
+            f"{getattr(func, '__name__', 'the handler')}, not {call}"
+        )
+
     def get(
         self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
     ) -> Any:
-        return self.route(path, endpoint, methods=["GET"], **options)
+        return self._register("get", path, endpoint, ["GET"], options)
 
     def post(
         self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
     ) -> Any:
-        return self.route(path, endpoint, methods=["POST"], **options)
+        return self._register("post", path, endpoint, ["POST"], options)
 
     def put(
         self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
     ) -> Any:
-        return self.route(path, endpoint, methods=["PUT"], **options)
+        return self._register("put", path, endpoint, ["PUT"], options)
 
     def patch(
         self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
     ) -> Any:
-        return self.route(path, endpoint, methods=["PATCH"], **options)
+        return self._register("patch", path, endpoint, ["PATCH"], options)
 
     def delete(
         self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
     ) -> Any:
-        return self.route(path, endpoint, methods=["DELETE"], **options)
+        return self._register("delete", path, endpoint, ["DELETE"], options)
 
     def options(
         self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
     ) -> Any:
-        return self.route(path, endpoint, methods=["OPTIONS"], **options)
+        return self._register("options", path, endpoint, ["OPTIONS"], options)
 
     def head(
         self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
     ) -> Any:
-        return self.route(path, endpoint, methods=["HEAD"], **options)
+        return self._register("head", path, endpoint, ["HEAD"], options)
+
+    def resource(
+        self,
+        path: str,
+        controller: type,
+        *,
+        name: str | None = None,
+        param: str = "{id}",
+        only: Sequence[str] | None = None,
+        except_: Sequence[str] | None = None,
+        **options: Unpack[RouteOptions],
+    ) -> list[Route]:
+        """Map a controller's ``index store show update destroy`` actions (those it defines).
+
+        ``GET path`` -> index, ``POST path`` -> store, ``GET path/{id}`` -> show, ``PUT`` and
+        ``PATCH path/{id}`` -> update, ``DELETE path/{id}`` -> destroy, named ``notes.index``
+        and so on after the last static segment of ``path`` (or ``name``). ``param`` is the
+        member segment (``"{id:int}"``, ``"<uuid:id>"``); ``only``/``except_`` pick actions;
+        other options apply to every route. Returns the routes, in that order.
+        """
+        label = f"{self._label}.resource({path!r})"
+        if not (isinstance(controller, type) and issubclass(controller, Controller)):
+            raise TypeError(f"{label} takes a Controller subclass, got {controller!r}")
+        segments = parse_path(path)
+        if not isinstance(param, str) or not param:
+            raise TypeError(f"{label}: param= is a path segment like '{{id}}', got {param!r}")
+        member = parse_path("/" + param)
+        if len(member) != 1 or not isinstance(member[0], tuple):
+            raise ValueError(
+                f"{label}: param= must be one path parameter like '{{id}}' or '{{id:int}}', "
+                f"got {param!r}"
+            )
+        if name is None:
+            static = [s for s in segments if isinstance(s, str) and s]
+            if not static:
+                raise ValueError(
+                    f"{label}: no static segment to name the routes after; pass name='notes'"
+                )
+            name = static[-1]
+        picked, skipped = _names(only, "only"), _names(except_, "except_")
+        defined = [
+            (action, methods, on_member)
+            for action, methods, on_member in RESOURCE_ACTIONS
+            if callable(getattr(controller, action, None))
+        ]
+        if not defined:
+            raise ValueError(
+                f"{label}: {controller.__qualname__} defines none of "
+                f"{', '.join(_ACTION_NAMES)}; define some, or register actions one by one"
+            )
+        chosen = [
+            item
+            for item in defined
+            if (picked is None or item[0] in picked) and (skipped is None or item[0] not in skipped)
+        ]
+        if not chosen:
+            raise ValueError(f"{label}: only=/except_= leave none of the actions it defines")
+        base = path.rstrip("/")
+        routes = [
+            Route(
+                f"{base}/{param}" if on_member else path,
+                (controller, action),
+                methods=list(methods),
+                name=f"{name}.{action}",
+                **options,
+            )
+            for action, methods, on_member in chosen
+        ]
+        self.routes.extend(routes)  # all or nothing: every route was checked above
+        self._changed()
+        return routes
 
     def include_router(self, router: Router, *, prefix: str = "") -> None:
         """Serve ``router``'s routes (now and later) under ``prefix`` + its own prefix."""

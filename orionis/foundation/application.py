@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import inspect
 import logging
 import multiprocessing
 import traceback
@@ -46,7 +47,7 @@ from orionis.responses import (
     Response,
     json_dumps,
 )
-from orionis.routing import Route, RouteOptions, Router, RouteTable
+from orionis.routing import _REQUIRED, Route, RouteOptions, Router, RouteTable
 
 if TYPE_CHECKING:
     from orionis.requests import Request
@@ -62,6 +63,28 @@ F = TypeVar("F", bound=Callable[..., Any])
 SWAGGER_JS = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"
 SWAGGER_CSS = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"
 ExceptionHandler = Callable[["Request", Exception], Any]
+
+
+def _check_exception_handler(handler: Any, key: Any) -> None:
+    """Refuse, at registration, a handler that cannot be called as ``handler(request, exc)``."""
+    shown = getattr(key, "__name__", repr(key))
+    if not callable(handler):
+        raise TypeError(
+            f"@app.exception_handler({shown}) decorates a function handler(request, exc), "
+            f"got {handler!r}"
+        )
+    try:
+        signature = inspect.signature(handler)
+    except (TypeError, ValueError):  # a builtin without a signature: trust it
+        return
+    try:
+        signature.bind(None, None)
+    except TypeError:
+        name = getattr(handler, "__qualname__", None) or type(handler).__qualname__
+        raise TypeError(
+            f"exception handler {name}{signature} for {shown} must accept (request, exc), "
+            "like: async def handle(request, exc): ..."
+        ) from None
 
 
 class ExceptionHandlerError(Exception):
@@ -109,6 +132,7 @@ class Application:
         self._override_plans: dict[tuple[Any, tuple[tuple[str, int], ...]], Plan] = {}
         self.state = State()
         self.router = Router()
+        self.router._label = "app"  # messages say @app.get(...), as users wrote it
         self.router._listeners.append(self._routes_changed)
         self._hooks = LifespanHooks()
         self._middleware: list[tuple[Any, dict[str, Any]]] = []
@@ -254,7 +278,7 @@ class Application:
         path: str,
         endpoint: Endpoint | None = None,
         *,
-        methods: Sequence[str],
+        methods: Sequence[str] = _REQUIRED,
         **options: Unpack[RouteOptions],
     ) -> Any:
         return self.router.route(path, endpoint, methods=methods, **options)
@@ -293,6 +317,22 @@ class Application:
         self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
     ) -> Any:
         return self.router.head(path, endpoint, **options)
+
+    def resource(
+        self,
+        path: str,
+        controller: type,
+        *,
+        name: str | None = None,
+        param: str = "{id}",
+        only: Sequence[str] | None = None,
+        except_: Sequence[str] | None = None,
+        **options: Unpack[RouteOptions],
+    ) -> list[Route]:
+        """``Router.resource`` on the application's own router."""
+        return self.router.resource(
+            path, controller, name=name, param=param, only=only, except_=except_, **options
+        )
 
     def include_router(self, router: Router, *, prefix: str = "") -> None:
         self.router.include_router(router, prefix=prefix)
@@ -362,6 +402,7 @@ class Application:
             )
 
         def decorator(handler: F) -> F:
+            _check_exception_handler(handler, key)
             self._exception_handlers[key] = handler
             return handler
 
