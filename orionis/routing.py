@@ -22,7 +22,6 @@ from urllib.parse import quote
 from typing_extensions import Unpack
 
 from orionis import _hot
-from orionis.controllers import Controller
 from orionis.dependencies import Depends
 from orionis.exceptions import HTTPException
 from orionis.handlers import INFER, Endpoint, Executor, Handler
@@ -235,30 +234,6 @@ def _callable_name(value: Any) -> str:
 
 _REQUIRED: Any = object()  # ``methods`` of ``Router.route`` has no default
 
-# (action, methods, on the member path ``/notes/{id}``) for ``Router.resource``
-RESOURCE_ACTIONS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
-    ("index", ("GET",), False),
-    ("store", ("POST",), False),
-    ("show", ("GET",), True),
-    ("update", ("PUT", "PATCH"), True),
-    ("destroy", ("DELETE",), True),
-)
-_ACTION_NAMES = tuple(action for action, _, _ in RESOURCE_ACTIONS)
-
-
-def _names(value: Sequence[str] | None, option: str) -> set[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-        raise TypeError(f"resource(): {option}= takes a list of action names, like ['index']")
-    unknown = sorted(set(value) - set(_ACTION_NAMES))
-    if unknown:
-        raise ValueError(
-            f"resource(): {option}= names unknown action(s) {', '.join(unknown)}; "
-            f"the actions are {', '.join(_ACTION_NAMES)}"
-        )
-    return set(value)
-
 
 class Router:
     """A group of routes with a shared prefix, middleware and tags.
@@ -402,55 +377,11 @@ class Router:
         member segment (``"{id:int}"``, ``"<uuid:id>"``); ``only``/``except_`` pick actions;
         other options apply to every route. Returns the routes, in that order.
         """
+        from orionis.resources import resource_routes  # it builds Routes: no import cycle
+
         label = f"{self._label}.resource({path!r})"
-        if not (isinstance(controller, type) and issubclass(controller, Controller)):
-            raise TypeError(f"{label} takes a Controller subclass, got {controller!r}")
-        segments = parse_path(path)
-        if not isinstance(param, str) or not param:
-            raise TypeError(f"{label}: param= is a path segment like '{{id}}', got {param!r}")
-        member = parse_path("/" + param)
-        if len(member) != 1 or not isinstance(member[0], tuple):
-            raise ValueError(
-                f"{label}: param= must be one path parameter like '{{id}}' or '{{id:int}}', "
-                f"got {param!r}"
-            )
-        if name is None:
-            static = [s for s in segments if isinstance(s, str) and s]
-            if not static:
-                raise ValueError(
-                    f"{label}: no static segment to name the routes after; pass name='notes'"
-                )
-            name = static[-1]
-        picked, skipped = _names(only, "only"), _names(except_, "except_")
-        defined = [
-            (action, methods, on_member)
-            for action, methods, on_member in RESOURCE_ACTIONS
-            if callable(getattr(controller, action, None))
-        ]
-        if not defined:
-            raise ValueError(
-                f"{label}: {controller.__qualname__} defines none of "
-                f"{', '.join(_ACTION_NAMES)}; define some, or register actions one by one"
-            )
-        chosen = [
-            item
-            for item in defined
-            if (picked is None or item[0] in picked) and (skipped is None or item[0] not in skipped)
-        ]
-        if not chosen:
-            raise ValueError(f"{label}: only=/except_= leave none of the actions it defines")
-        base = path.rstrip("/")
-        routes = [
-            Route(
-                f"{base}/{param}" if on_member else path,
-                (controller, action),
-                methods=list(methods),
-                name=f"{name}.{action}",
-                **options,
-            )
-            for action, methods, on_member in chosen
-        ]
-        self.routes.extend(routes)  # all or nothing: every route was checked above
+        routes = resource_routes(label, path, controller, name, param, only, except_, options)
+        self.routes.extend(routes)  # all or nothing: every route was checked first
         self._changed()
         return routes
 
