@@ -397,6 +397,11 @@ class Application:
             (isinstance(key, type) and issubclass(key, Exception))
             or (isinstance(key, int) and not isinstance(key, bool))
         ):
+            if inspect.isfunction(key):  # ``@app.exception_handler`` without its key
+                raise TypeError(
+                    "@app.exception_handler needs what it handles: write "
+                    f"@app.exception_handler(ValueError) or (404) above {key.__name__}"
+                )
             raise TypeError(
                 f"exception_handler() takes an exception class or status code, got {key!r}"
             )

@@ -124,6 +124,13 @@ def test_exception_handler_with_wrong_arity_is_refused_at_registration() -> None
         assert "(request, exc)" in message and "ValueError" in message
     with pytest.raises(TypeError, match=r"handler\(request, exc\)"):
         app.exception_handler(404)(42)  # type: ignore[type-var]
+    with pytest.raises(TypeError) as info:
+
+        @app.exception_handler  # type: ignore[arg-type]
+        def bare(request: Request, exc: Exception) -> str:
+            return ""
+
+    assert "@app.exception_handler(ValueError)" in str(info.value) and "bare" in str(info.value)
     assert app._exception_handlers == {}
 
 
