@@ -10,6 +10,7 @@ annotation).
 """
 
 import functools
+import logging
 import socket
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -30,6 +31,7 @@ from orionis import (
     Request,
     Router,
 )
+from orionis.exceptions import LifespanError
 from orionis.testing import TestClient
 
 VERBS = ["get", "post", "put", "patch", "delete", "options", "head"]
@@ -217,6 +219,25 @@ def test_unsupported_parameter_type_says_what_it_can_be(annotation: Any, shown: 
     for what in ("Depends", "Request", "pydantic model", "scalar"):
         assert what in message
     assert info.value.__suppress_context__  # pydantic's long advice is not chained
+
+
+def test_unsupported_type_stops_startup_with_a_short_log(
+    interface: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = Application()
+
+    @app.get("/x")
+    async def open_socket(sock: socket.socket) -> dict:
+        return {}
+
+    with (
+        caplog.at_level(logging.ERROR, "orionis"),
+        pytest.raises(LifespanError) as info,
+        TestClient(app, interface),
+    ):
+        pass
+    assert "open_socket: parameter 'sock'" in str(info.value) and "Depends" in str(info.value)
+    assert "socket.socket" in caplog.text and "arbitrary_types_allowed" not in caplog.text
 
 
 def test_unsupported_type_in_a_dependency_names_the_dependency() -> None:
