@@ -11,6 +11,8 @@ from orionis.dependencies import Depends
 from orionis.exceptions import HTTPException, RequestValidationError
 from orionis.forms import FormData, UploadFile
 from orionis.foundation.application import Application
+from orionis.foundation.enums.lifespan import Lifespan
+from orionis.foundation.enums.runtimes import Runtime
 from orionis.params import Body, Cookie, File, Form, Header, Path, Query
 from orionis.requests import Request
 from orionis.responses import (
@@ -43,6 +45,7 @@ __all__ = [
     "HTTPException",
     "Header",
     "JSONResponse",
+    "Lifespan",
     "NoMatchFound",
     "Path",
     "PlainTextResponse",
@@ -52,6 +55,7 @@ __all__ = [
     "RequestValidationError",
     "Response",
     "Router",
+    "Runtime",
     "StreamingResponse",
     "UploadFile",
     "WebSocket",

@@ -1,4 +1,4 @@
-"""Command line: ``python -m orionis routes module:app`` and ``python -m orionis openapi``.
+"""Command line: ``python -m orionis routes APP`` and ``python -m orionis openapi APP``.
 
 Commands run inside the application's ``Runtime.CLI`` lifespan, so startup callbacks
 registered for the CLI (or for every runtime) run around them.
@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from orionis import __version__
 from orionis.foundation.application import Application
 from orionis.foundation.enums.runtimes import Runtime
 
@@ -33,9 +34,15 @@ def load_app(target: str) -> Application:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise SystemExit(f"cannot import {module_name!r}: {exc}") from None
-    app = getattr(module, attribute, None)
+    apps = [n for n, v in vars(module).items() if isinstance(v, Application)]
+    found = f"Application objects in it: {', '.join(apps)}" if apps else "it has no Application"
+    if not hasattr(module, attribute):
+        raise SystemExit(f"{module_name!r} has no attribute {attribute!r}; {found}")
+    app = getattr(module, attribute)
     if not isinstance(app, Application):
-        raise SystemExit(f"{target} is not an orionis Application (got {type(app).__name__})")
+        raise SystemExit(
+            f"{target} is not an orionis Application (got {type(app).__name__}); {found}"
+        )
     return app
 
 
@@ -78,11 +85,32 @@ async def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+USAGE = "python -m orionis [--version] {routes,openapi} APP"
+DESCRIPTION = """\
+Inspect an Orionis application. APP is module:attribute, as for servers (e.g. bootstrap:app,
+imported from the working directory). Commands run inside the application's Runtime.CLI
+lifespan, so its CLI startup and shutdown callbacks run around them."""
+EPILOG = """\
+examples:
+  python -m orionis routes bootstrap:app     list routes: method, path, name, endpoint
+  python -m orionis openapi bootstrap:app    print the OpenAPI document as JSON"""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m orionis", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    routes = commands.add_parser("routes", help="list routes: method, path, name, endpoint")
-    routes.add_argument("app", help="the application, as module:attribute (e.g. bootstrap:app)")
+    parser = argparse.ArgumentParser(
+        prog="python -m orionis",
+        usage=USAGE,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"orionis {__version__}")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="{routes,openapi}", prog="python -m orionis"
+    )
+    app_help = "the application, as module:attribute (e.g. bootstrap:app)"
+    routes = commands.add_parser("routes", help="list the routes: method, path, name, endpoint")
+    routes.add_argument("app", metavar="APP", help=app_help)
     openapi = commands.add_parser("openapi", help="print the OpenAPI document as JSON")
-    openapi.add_argument("app", help="the application, as module:attribute")
+    openapi.add_argument("app", metavar="APP", help=app_help)
     return asyncio.run(_run(parser.parse_args(argv)))

@@ -155,6 +155,14 @@ def _type_hints(call: Callable[..., Any]) -> dict[str, Any]:
     return hints
 
 
+def _type_name(annotation: Any) -> str:
+    if isinstance(annotation, type):
+        module = annotation.__module__
+        prefix = "" if module in ("builtins", "__main__") else f"{module}."
+        return prefix + annotation.__qualname__
+    return repr(annotation).replace("typing.", "")
+
+
 def _split_annotated(annotation: Any) -> tuple[Any, list[Any]]:
     if typing.get_origin(annotation) is Annotated:
         base, *extras = typing.get_args(annotation)
@@ -284,6 +292,9 @@ class Plan:
             )
         base, extras = _split_annotated(annotation)
         default = parameter.default if parameter.default is not parameter.empty else _MISSING
+        for given in (base, *extras, default):
+            if isinstance(given, type) and issubclass(given, Param | Depends):
+                self._uncalled(name, given)
         marker: Param | Depends | None = None
         for extra in extras:
             if isinstance(extra, Param | Depends):
@@ -318,6 +329,15 @@ class Plan:
             else:
                 marker = Query()
         self.inputs.append(self._input(name, base, extras, default, marker))
+
+    def _uncalled(self, name: str, marker: type) -> None:
+        """``v = Depends`` or ``Annotated[T, Query]``: the marker class, never instantiated."""
+        what = marker.__name__
+        call = f"{what}(get_{name})" if issubclass(marker, Depends) else f"{what}()"
+        raise TypeError(
+            f"{self.owner}: parameter {name!r} uses the class {what} itself; call it: "
+            f"{name}: Annotated[T, {call}] or {name}: T = {call}"
+        )
 
     @staticmethod
     def _special(name: str, source: str, annotation: Any) -> Input:
@@ -379,8 +399,13 @@ class Plan:
         annotated = Annotated[tuple(parts)] if len(parts) > 1 else base  # type: ignore[valid-type]
         try:
             return TypeAdapter(annotated)
-        except pydantic.PydanticSchemaGenerationError as exc:
-            raise TypeError(f"{self.owner}: parameter {name!r}: {exc}") from exc
+        except pydantic.PydanticSchemaGenerationError:
+            shown = _type_name(base)
+            raise TypeError(
+                f"{self.owner}: parameter {name!r} of type {shown} cannot be read from a "
+                f"request; make it a Depends (Annotated[{shown}, Depends(get_{name})]), "
+                "Request, a pydantic model (the JSON body) or a scalar (str, int, list[str]...)"
+            ) from None
 
     def _check_body(self) -> None:
         bodies = [i for i in self.inputs if i.source == "body"]

@@ -93,6 +93,8 @@ class Handler:
         self.controller: type | None = None
         if isinstance(endpoint, tuple | list):
             func = self._controller_action(endpoint)
+        elif isinstance(endpoint, type) and issubclass(endpoint, Controller):
+            raise TypeError(_controller_alone(endpoint))
         elif callable(endpoint):
             func = endpoint
         else:
@@ -241,6 +243,18 @@ class Handler:
         return _adjust(response, status, headers)
 
 
+def _controller_alone(cls: type) -> str:
+    """The message for a controller class registered without an action."""
+    names = [n for n in dir(cls) if not n.startswith("_") and callable(getattr(cls, n))]
+    usual = [n for n in ("index", "show", "store", "update", "destroy") if n in names]
+    action = (usual or names or ["index"])[0]
+    return (
+        f"{cls.__qualname__} is a controller class: register one of its actions as "
+        f'({cls.__qualname__}, "{action}"), or all of them with router.resource(path, '
+        f"{cls.__qualname__})"
+    )
+
+
 def _unpack(value: tuple[Any, ...]) -> tuple[Any, Any, Any]:
     if len(value) not in (2, 3) or isinstance(value[0], tuple):
         raise TypeError(
@@ -253,6 +267,11 @@ def _unpack(value: tuple[Any, ...]) -> tuple[Any, Any, Any]:
 def _adjust(response: Response, status: Any, headers: Any) -> Response:
     """Apply a ``(body, status, headers)`` status and headers (``None``: leave as is)."""
     if status is not None:
+        if not isinstance(status, int) or isinstance(status, bool):
+            raise TypeError(
+                f"the status in a returned (body, status) must be an int like 201 (or "
+                f"HTTPStatus.CREATED), got {status!r} ({type(status).__name__})"
+            )
         response.status_code = status
     if headers:
         items = headers.items() if isinstance(headers, Mapping) else headers

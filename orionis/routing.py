@@ -176,6 +176,11 @@ class Route:
         responses: dict[int | str, Any] | None = None,
         include_in_schema: bool = True,
     ) -> None:
+        if callable(path):
+            raise TypeError(
+                f"a route path is a string like '/items', got {_callable_name(path)}; "
+                "write add_route('/items', endpoint)"
+            )
         self.path = path
         self.segments = parse_path(path)
         if isinstance(methods, str) or (methods is not None and not methods):
@@ -223,6 +228,14 @@ def _check_dependencies(dependencies: Sequence[Depends] | None, owner: str) -> l
     return items
 
 
+def _callable_name(value: Any) -> str:
+    name = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
+    return f"the callable {name}" if name else repr(value)
+
+
+_REQUIRED: Any = object()  # ``methods`` of ``Router.route`` has no default
+
+
 class Router(WebSocketRouting):
     """A group of routes with a shared prefix, middleware and tags.
 
@@ -245,6 +258,7 @@ class Router(WebSocketRouting):
         self.routes: list[Route] = []
         self.includes: list[tuple[Router, str]] = []
         self._listeners: list[Callable[[], None]] = []
+        self._label = "router"  # how error messages name this object: @router.get(...)
 
     # -- change notification ------------------------------------------------------------
     def _changed(self) -> None:
@@ -273,10 +287,26 @@ class Router(WebSocketRouting):
         path: str,
         endpoint: Endpoint | None = None,
         *,
-        methods: Sequence[str],
+        methods: Sequence[str] = _REQUIRED,
         **options: Unpack[RouteOptions],
     ) -> Any:
         """Register ``endpoint``, or return a decorator that does (and returns the function)."""
+        if methods is _REQUIRED:
+            if callable(path):
+                self._no_path("route", path, ', methods=["GET"]')
+            raise TypeError(f'{self._label}.route() needs methods=, like methods=["GET"]')
+        return self._register("route", path, endpoint, methods, options)
+
+    def _register(
+        self,
+        verb: str,
+        path: str,
+        endpoint: Endpoint | None,
+        methods: Sequence[str],
+        options: RouteOptions,
+    ) -> Any:
+        if callable(path):  # ``@app.get`` without ``("/path")``: the function came as the path
+            self._no_path(verb, path, "")
         if endpoint is not None:
             self.add_route(path, endpoint, methods=methods, **options)
             return endpoint
@@ -287,40 +317,74 @@ class Router(WebSocketRouting):
 
         return decorator
 
+    def _no_path(self, verb: str, func: Any, rest: str) -> None:
+        call = f"@{self._label}.{verb}"
+        raise TypeError(
+            f'{call} needs the path in parentheses: write {call}("/path"{rest}) above '
+            f"{getattr(func, '__name__', 'the handler')}, not {call}"
+        )
+
     def get(
         self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
     ) -> Any:
-        return self.route(path, endpoint, methods=["GET"], **options)
+        return self._register("get", path, endpoint, ["GET"], options)
 
     def post(
         self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
     ) -> Any:
-        return self.route(path, endpoint, methods=["POST"], **options)
+        return self._register("post", path, endpoint, ["POST"], options)
 
     def put(
         self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
     ) -> Any:
-        return self.route(path, endpoint, methods=["PUT"], **options)
+        return self._register("put", path, endpoint, ["PUT"], options)
 
     def patch(
         self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
     ) -> Any:
-        return self.route(path, endpoint, methods=["PATCH"], **options)
+        return self._register("patch", path, endpoint, ["PATCH"], options)
 
     def delete(
         self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
     ) -> Any:
-        return self.route(path, endpoint, methods=["DELETE"], **options)
+        return self._register("delete", path, endpoint, ["DELETE"], options)
 
     def options(
         self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
     ) -> Any:
-        return self.route(path, endpoint, methods=["OPTIONS"], **options)
+        return self._register("options", path, endpoint, ["OPTIONS"], options)
 
     def head(
         self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
     ) -> Any:
-        return self.route(path, endpoint, methods=["HEAD"], **options)
+        return self._register("head", path, endpoint, ["HEAD"], options)
+
+    def resource(
+        self,
+        path: str,
+        controller: type,
+        *,
+        name: str | None = None,
+        param: str = "{id}",
+        only: Sequence[str] | None = None,
+        except_: Sequence[str] | None = None,
+        **options: Unpack[RouteOptions],
+    ) -> list[Route]:
+        """Map a controller's ``index store show update destroy`` actions (those it defines).
+
+        ``GET path`` -> index, ``POST path`` -> store, ``GET path/{id}`` -> show, ``PUT`` and
+        ``PATCH path/{id}`` -> update, ``DELETE path/{id}`` -> destroy, named ``notes.index``
+        and so on after the last static segment of ``path`` (or ``name``). ``param`` is the
+        member segment (``"{id:int}"``, ``"<uuid:id>"``); ``only``/``except_`` pick actions;
+        other options apply to every route. Returns the routes, in that order.
+        """
+        from orionis.resources import resource_routes  # it builds Routes: no import cycle
+
+        label = f"{self._label}.resource({path!r})"
+        routes = resource_routes(label, path, controller, name, param, only, except_, options)
+        self.routes.extend(routes)  # all or nothing: every route was checked first
+        self._changed()
+        return routes
 
     def include_router(self, router: Router, *, prefix: str = "") -> None:
         """Serve ``router``'s routes (now and later) under ``prefix`` + its own prefix."""

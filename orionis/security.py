@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import string
 import time
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,7 +30,7 @@ import orjson
 from orionis.exceptions import HTTPException
 from orionis.requests import Request
 
-__all__ = ["APIKeyHeader", "HTTPBearer", "JWTAuth"]
+__all__ = ["APIKeyHeader", "HTTPBearer", "JWTAuth", "WeakKeyWarning"]
 
 _FAMILIES = {
     "HS256": "hmac",
@@ -56,6 +57,14 @@ _TO_STANDARD = bytes.maketrans(b"-_+/", b"+/!!")
 _PADDING = (b"", b"", b"==", b"=")
 _ALPHABET = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
 _VALUE = {c: i for i, c in enumerate(_ALPHABET)}
+
+
+class WeakKeyWarning(jwt.InsecureKeyLengthWarning):
+    """``JWTAuth`` got an HMAC secret shorter than its hash output (RFC 7518 section 3.2).
+
+    A ``UserWarning`` (through PyJWT's ``InsecureKeyLengthWarning``, so a filter for that
+    one covers this one too), raised once per ``JWTAuth``, when it is constructed.
+    """
 
 
 class _Invalid(Exception):
@@ -196,6 +205,15 @@ class JWTAuth:
             self._key = jwt.get_algorithm_by_name(algorithms[0]).prepare_key(key)
         except Exception as exc:  # a PEM where a secret belongs, a broken PEM...
             raise ValueError(f"invalid key for {algorithms[0]}: {exc}") from exc
+        if families == {"hmac"}:
+            needed = max(_HASHES[a]().digest_size for a in algorithms)
+            if len(self._key) < needed:
+                warnings.warn(
+                    f"JWTAuth: the HMAC secret is {len(self._key)} bytes; {'/'.join(algorithms)} "
+                    f"needs at least {needed} random bytes (e.g. secrets.token_bytes({needed}))",
+                    WeakKeyWarning,
+                    stacklevel=2,
+                )
         if isinstance(leeway, datetime.timedelta):
             leeway = leeway.total_seconds()
         if not isinstance(leeway, int | float) or leeway < 0:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import inspect
 import logging
 import multiprocessing
 import os
@@ -47,7 +48,7 @@ from orionis.responses import (
     head_headers,
     with_content_length,
 )
-from orionis.routing import Route, RouteOptions, Router, RouteTable
+from orionis.routing import _REQUIRED, Route, RouteOptions, Router, RouteTable
 from orionis.websocket_routing import (
     WebSocketApplication,
     WebSocketTable,
@@ -79,6 +80,28 @@ def _check_root_path(root_path: str) -> str:
             "spaces), such as '/api'"
         )
     return root_path.rstrip("/")
+
+
+def _check_exception_handler(handler: Any, key: Any) -> None:
+    """Refuse, at registration, a handler that cannot be called as ``handler(request, exc)``."""
+    shown = getattr(key, "__name__", repr(key))
+    if not callable(handler):
+        raise TypeError(
+            f"@app.exception_handler({shown}) decorates a function handler(request, exc), "
+            f"got {handler!r}"
+        )
+    try:
+        signature = inspect.signature(handler)
+    except (TypeError, ValueError):  # a builtin without a signature: trust it
+        return
+    try:
+        signature.bind(None, None)
+    except TypeError:
+        name = getattr(handler, "__qualname__", None) or type(handler).__qualname__
+        raise TypeError(
+            f"exception handler {name}{signature} for {shown} must accept (request, exc), "
+            "like: async def handle(request, exc): ..."
+        ) from None
 
 
 class ExceptionHandlerError(Exception):
@@ -143,6 +166,7 @@ class Application(WebSocketApplication):
         self._override_plans: dict[tuple[Any, tuple[tuple[str, int], ...]], Plan] = {}
         self.state = State()
         self.router = Router()
+        self.router._label = "app"  # messages say @app.get(...), as users wrote it
         self.router._listeners.append(self._routes_changed)
         self._hooks = LifespanHooks()
         self._middleware: list[tuple[Any, dict[str, Any]]] = []
@@ -282,7 +306,7 @@ class Application(WebSocketApplication):
         path: str,
         endpoint: Endpoint | None = None,
         *,
-        methods: Sequence[str],
+        methods: Sequence[str] = _REQUIRED,
         **options: Unpack[RouteOptions],
     ) -> Any:
         return self.router.route(path, endpoint, methods=methods, **options)
@@ -321,6 +345,22 @@ class Application(WebSocketApplication):
         self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
     ) -> Any:
         return self.router.head(path, endpoint, **options)
+
+    def resource(
+        self,
+        path: str,
+        controller: type,
+        *,
+        name: str | None = None,
+        param: str = "{id}",
+        only: Sequence[str] | None = None,
+        except_: Sequence[str] | None = None,
+        **options: Unpack[RouteOptions],
+    ) -> list[Route]:
+        """``Router.resource`` on the application's own router."""
+        return self.router.resource(
+            path, controller, name=name, param=param, only=only, except_=except_, **options
+        )
 
     def include_router(self, router: Router, *, prefix: str = "") -> None:
         self.router.include_router(router, prefix=prefix)
@@ -374,11 +414,17 @@ class Application(WebSocketApplication):
             (isinstance(key, type) and issubclass(key, Exception))
             or (isinstance(key, int) and not isinstance(key, bool))
         ):
+            if inspect.isfunction(key):  # ``@app.exception_handler`` without its key
+                raise TypeError(
+                    "@app.exception_handler needs what it handles: write "
+                    f"@app.exception_handler(ValueError) or (404) above {key.__name__}"
+                )
             raise TypeError(
                 f"exception_handler() takes an exception class or status code, got {key!r}"
             )
 
         def decorator(handler: F) -> F:
+            _check_exception_handler(handler, key)
             self._exception_handlers[key] = handler
             return handler
 
