@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import collections
 import pathlib
+from collections.abc import Iterator
 
 import pytest
 
 import orionis
+from tests.redis_server import RedisServer
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MODE = "compiled" if orionis.COMPILED else "pure"
@@ -40,6 +42,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config._orionis_counts = collections.Counter()  # type: ignore[attr-defined]
     config._orionis_skips = []  # type: ignore[attr-defined]
     config._orionis_kinds = {}  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def redis_server() -> Iterator[RedisServer]:
+    """A real ``redis-server`` on 127.0.0.1 (a free port), one per test module."""
+    server = RedisServer().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(params=["asgi", "rsgi"])
