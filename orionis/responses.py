@@ -351,6 +351,10 @@ class StreamingResponse(Response):
                     chunk = step.result()
                 except StopAsyncIteration:
                     return
+                finally:
+                    # A raised step holds the error, whose traceback holds this frame: no
+                    # reference cycle keeps the stream's objects alive until a cyclic GC.
+                    del step
                 yield chunk
         finally:
             await chunks.aclose()
