@@ -167,9 +167,15 @@ def decode_headers(raw: list) -> list:
     """ASGI's ``(bytes, bytes)`` request header pairs to lower-case ``(str, str)`` pairs.
 
     Values with non-ASCII bytes are dropped, as Granian's RSGI side drops them, so an
-    application sees the same headers under both protocols.
+    application sees the same headers under both protocols. ``cookie`` is the exception: it
+    carries many independent pairs, so it is kept (as Latin-1) and the cookie parser drops
+    only the non-ASCII pairs.
     """
-    return [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in raw if v.isascii()]
+    return [
+        (k.decode("latin-1").lower(), v.decode("latin-1"))
+        for k, v in raw
+        if v.isascii() or k.lower() == b"cookie"
+    ]
 
 
 @cython.cclass

@@ -503,6 +503,20 @@ def test_decode_headers_lower_cases_names(headers):
     assert headers.decode_headers(raw) == [("content-type", "Text/Plain"), ("host", "")]
 
 
+def test_decode_headers_keeps_non_ascii_cookie_values(headers):
+    """``cookie`` holds independent pairs: kept as Latin-1 so the parser drops only the bad."""
+    raw = [
+        (b"cookie", b"a=1; b=caf\xe9; c=3"),
+        (b"Cookie", "d=caf\u00e9".encode()),
+        (b"x-cookie", b"\xe9"),
+        (b"cookies", b"\xe9"),
+    ]
+    assert headers.decode_headers(raw) == [
+        ("cookie", "a=1; b=caf\xe9; c=3"),
+        ("cookie", "d=caf\xc3\xa9"),
+    ]
+
+
 def test_encode_decode_round_trip(headers):
     """Decoding what was encoded gives the (lower-case) pairs back."""
     raw = [("a", "1"), ("b", "\x7e \t x")]
