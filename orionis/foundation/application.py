@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from typing_extensions import Unpack
 
 from orionis import _hot
-from orionis.concurrency import run_in_threadpool
+from orionis.concurrency import run_in_threadpool, run_io
 from orionis.datastructures import State
 from orionis.dependencies import Plan
 from orionis.exceptions import HTTPException, LifespanError, problem
@@ -503,7 +503,7 @@ class Application:
     async def prepare_file(
         self, request: Request, response: FileResponse, *, handlers: bool = True
     ) -> Response:
-        """Resolve a ``FileResponse`` for this request (in the thread pool: it stats).
+        """Resolve a ``FileResponse`` for this request (in the I/O pool: it stats).
 
         Done where the response is made (the route's endpoint), so middleware sees the real
         status (200, 206, 304, 416 or an error). A path that cannot name a readable file
@@ -513,7 +513,7 @@ class Application:
         errors are a logged 500.
         """
         try:
-            return await run_in_threadpool(response.prepare, request)
+            return await run_io(response.prepare, request)
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
             logger.info("FileResponse %r: %s", response.path, exc)
             error = HTTPException(404, "The requested file does not exist.")
