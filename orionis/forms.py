@@ -18,7 +18,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from orionis import _hot
-from orionis.concurrency import run_in_threadpool
+from orionis.concurrency import run_io
 from orionis.datastructures import Headers, MultiDict
 from orionis.exceptions import HTTPException, RequestValidationError
 
@@ -64,10 +64,10 @@ class UploadFile:
 
     async def _io(self, method: Callable[..., _T], *args: Any) -> _T:
         """Call a file method: directly while the spool is in memory (it cannot block),
-        in the thread pool once it has moved to disk."""
+        in Orionis' I/O pool once it has moved to disk (not behind user code)."""
         if self._in_memory:
             return method(*args)
-        return await run_in_threadpool(method, *args)
+        return await run_io(method, *args)
 
     async def read(self, size: int = -1) -> bytes:
         return await self._io(self.file.read, size)

@@ -133,7 +133,7 @@ def head_headers(
         if status == 204 or status == 304 or not (body or automatic):
             return headers
         return [*headers, ("content-length", str(len(body)))]
-    values = {value.strip(" \t") for value in lengths}
+    values = set(lengths)  # clean_headers already refused padded values
     value = values.pop()
     if values or not (value.isascii() and value.isdigit() and len(value) <= 19):
         raise ValueError(
@@ -425,6 +425,10 @@ class StreamingResponse(Response):
                     chunk = step.result()
                 except StopAsyncIteration:
                     return
+                finally:
+                    # A raised step holds the error, whose traceback holds this frame: no
+                    # reference cycle keeps the stream's objects alive until a cyclic GC.
+                    del step
                 yield chunk
         finally:
             await chunks.aclose()

@@ -5,6 +5,10 @@ browsers and Starlette are: pairs split on ``;``, a pair without ``=`` is a valu
 empty name, surrounding whitespace is dropped, and a double-quoted value is unquoted with
 Python's ``http.cookies`` rules (``\\"``, ``\\\\`` and ``\\ooo`` octal escapes). Later
 duplicates win, as in ``http.cookies``. Nothing is percent-decoded: cookie values are opaque.
+
+A pair with a non-ASCII character in its name or value (RFC 6265 allows none; ASGI servers
+pass such bytes through as Latin-1) is dropped on its own: one bad cookie, e.g. set by a
+sibling subdomain, must not cost the request every other cookie.
 """
 
 try:
@@ -69,7 +73,7 @@ def parse_cookie(header: str) -> dict:
         else:
             key = header[start:eq].strip()
             val = header[eq + 1 : end].strip()
-        if key or val:
+        if (key or val) and key.isascii() and val.isascii():
             cookies[key] = _unquote(val)
         start = end + 1
     return cookies

@@ -19,8 +19,17 @@ except ModuleNotFoundError:  # interpreted without Cython installed
 # RFC 9110 5.6.2 token characters, and field-value characters without obs-text: HTAB, SP
 # and VCHAR. Bytes 0x80-0xFF are obsolete, and Granian's RSGI side would send them as UTF-8
 # where ASGI servers send Latin-1, so they are refused to keep both protocols identical.
+# RFC 9110 5.5: a value neither starts nor ends with SP or HTAB (h11, under uvicorn, drops
+# the connection with an empty reply on one).
 _NAME_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_VALUE_RE = re.compile(r"[\t\x20-\x7e]*")
+_VALUE_RE = re.compile(r"(?:[\x21-\x7e](?:[\t\x20-\x7e]*[\x21-\x7e])?)?")
+
+# Connection-specific headers (RFC 9110 7.6.1, RFC 9113 8.2.2): the server frames and manages
+# the connection, and under HTTP/2 any of them resets the stream. Set by user code, they are
+# dropped. (The adapters may still add ``connection: close`` themselves, after this check.)
+_HOP_BY_HOP = frozenset(
+    ("connection", "transfer-encoding", "te", "upgrade", "keep-alive", "proxy-connection")
+)
 
 
 @cython.cfunc
@@ -47,7 +56,16 @@ def _name_ok(name: str) -> cython.bint:
 @cython.cfunc
 def _value_ok(value: str) -> cython.bint:
     c: cython.Py_UCS4
+    n: cython.Py_ssize_t
     if cython.compiled:
+        n = len(value)
+        if n > 0:
+            c = value[0]
+            if c == " " or c == "\t":
+                return False
+            c = value[n - 1]
+            if c == " " or c == "\t":
+                return False
         for c in value:
             if c < " ":
                 if c != "\t":
@@ -56,6 +74,19 @@ def _value_ok(value: str) -> cython.bint:
                 return False
         return True
     return _VALUE_RE.fullmatch(value) is not None
+
+
+def _value_error(name: str, value: str) -> ValueError:
+    if value.strip(" \t") != value and _VALUE_RE.fullmatch(value.strip(" \t")) is not None:
+        return ValueError(
+            f"header {name!r} has a value with leading or trailing whitespace ({value!r}); "
+            "strip it (servers and proxies drop or reject such responses)"
+        )
+    return ValueError(
+        f"header {name!r} has a value with a control character or a non-ASCII "
+        "character (CR, LF and NUL would split or truncate the response; encode "
+        "other text, e.g. RFC 8187 for filenames)"
+    )
 
 
 @cython.ccall
@@ -76,10 +107,13 @@ def check_status(status: object) -> int:
 def clean_headers(raw: list, keep_length: cython.bint) -> list:
     """Validate response headers; return ``raw`` itself when nothing needs to change.
 
-    Raises ``ValueError`` naming the first bad header. ``transfer-encoding`` is always dropped
-    and ``content-length`` too unless ``keep_length``: the adapter frames the body itself and
-    a stale length from user code would corrupt the connection. Upper-case names are
-    lower-cased (HTTP/2 requires it).
+    Raises ``ValueError`` naming the first bad header (a control or non-ASCII character, or
+    leading or trailing whitespace, in a value). Hop-by-hop headers (``connection``,
+    ``transfer-encoding``, ``te``, ``upgrade``, ``keep-alive``, ``proxy-connection``) are always
+    dropped, and ``content-length`` too unless ``keep_length``: the server manages the
+    connection and the adapter frames the body, and a stale value from user code would
+    corrupt the connection or reset an HTTP/2 stream. Upper-case names are lower-cased
+    (HTTP/2 requires it).
     """
     out: list = None
     i: cython.Py_ssize_t
@@ -99,13 +133,9 @@ def clean_headers(raw: list, keep_length: cython.bint) -> list:
         if not _name_ok(name):
             raise ValueError(f"invalid header name {name!r}")
         if not _value_ok(value):
-            raise ValueError(
-                f"header {name!r} has a value with a control character or a non-ASCII "
-                "character (CR, LF and NUL would split or truncate the response; encode "
-                "other text, e.g. RFC 8187 for filenames)"
-            )
+            raise _value_error(name, value)
         lowered = name.lower()
-        if (lowered == "content-length" and not keep_length) or lowered == "transfer-encoding":
+        if (lowered == "content-length" and not keep_length) or lowered in _HOP_BY_HOP:
             if out is None:
                 out = list(raw[:i])
             continue
@@ -137,9 +167,15 @@ def decode_headers(raw: list) -> list:
     """ASGI's ``(bytes, bytes)`` request header pairs to lower-case ``(str, str)`` pairs.
 
     Values with non-ASCII bytes are dropped, as Granian's RSGI side drops them, so an
-    application sees the same headers under both protocols.
+    application sees the same headers under both protocols. ``cookie`` is the exception: it
+    carries many independent pairs, so it is kept (as Latin-1) and the cookie parser drops
+    only the non-ASCII pairs.
     """
-    return [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in raw if v.isascii()]
+    return [
+        (k.decode("latin-1").lower(), v.decode("latin-1"))
+        for k, v in raw
+        if v.isascii() or k.lower() == b"cookie"
+    ]
 
 
 @cython.cclass

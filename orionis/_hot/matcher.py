@@ -27,6 +27,12 @@ PATH = 4
 
 CONVERTERS = {"str": STR, "int": INT, "float": FLOAT, "uuid": UUID, "path": PATH}
 
+# The most digits an ``int`` or ``float`` segment may have (a float counts both sides of the
+# dot): CPython's default int-string limit. Fixed here rather than read from
+# ``sys.get_int_max_str_digits()``, which an application may raise or switch off (0): a path
+# parameter is an identifier, and converting a huge digit string costs quadratic time.
+MAX_DIGITS = 4300
+
 _NO_MATCH = object()
 _INF = float("inf")
 _UUID = uuid.UUID
@@ -73,13 +79,15 @@ def _convert(kind: cython.int, seg: str) -> object:
     if kind == STR:
         return seg if n > 0 else _NO_MATCH
     if kind == INT:
-        if not _digits(seg, 0, n):
+        if n > MAX_DIGITS or not _digits(seg, 0, n):
             return _NO_MATCH
         try:
             return int(seg)
-        except ValueError:  # longer than int's digit limit
+        except ValueError:  # the interpreter's digit limit is set lower than MAX_DIGITS
             return _NO_MATCH
     if kind == FLOAT:
+        if n > MAX_DIGITS + 1:
+            return _NO_MATCH
         dot = seg.find(".")
         if dot < 0:
             if not _digits(seg, 0, n):

@@ -7,7 +7,7 @@ What this adapter smooths over (see docs/architecture.md):
   ``Application(root_path=...)``) is stripped from it when it starts with it.
 - Response bodies are framed here: ``content-length`` is added for in-memory bodies.
 - ``http.response.pathsend`` is used for whole files when the server offers it (Granian);
-  otherwise files are read in the thread pool and sent in chunks (uvicorn).
+  otherwise files are read in Orionis' I/O pool and sent in chunks (uvicorn).
 - Lifespan never raises: a failed startup is ``lifespan.startup.failed`` (the server then
   exits non-zero instead of serving without lifespan).
 """
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from orionis import _hot
-from orionis.concurrency import run_in_threadpool
+from orionis.concurrency import run_io
 from orionis.datastructures import Address
 from orionis.exceptions import ClientDisconnect
 from orionis.foundation.enums.runtimes import Runtime
@@ -272,14 +272,14 @@ class ASGIAdapter:
         if plan.whole and "http.response.pathsend" in (scope.get("extensions") or {}):
             await send({"type": "http.response.pathsend", "path": os.path.abspath(plan.path)})
             return
-        handle = await run_in_threadpool(open, plan.path, "rb")
+        handle = await run_io(open, plan.path, "rb")
         try:
-            await run_in_threadpool(handle.seek, plan.start)
+            await run_io(handle.seek, plan.start)
             remaining = end - plan.start
             if remaining <= 0:  # an empty file still needs its final body message
                 await send({"type": "http.response.body", "body": b""})
             while remaining > 0:
-                chunk = await run_in_threadpool(
+                chunk = await run_io(
                     handle.read, min(FileResponse.chunk_size, remaining)
                 )
                 if not chunk:  # the file shrank since stat(): stop rather than lie
@@ -289,7 +289,7 @@ class ASGIAdapter:
                     {"type": "http.response.body", "body": chunk, "more_body": remaining > 0}
                 )
         finally:
-            await run_in_threadpool(handle.close)
+            await run_io(handle.close)
 
     # -- WebSockets ----------------------------------------------------------------------
     async def websocket(self, scope: Scope, receive: Any, send: Any) -> None:

@@ -248,8 +248,22 @@ class RSGIAdapter:
                 await transport.send_bytes(chunk)
         except ProtocolClosed:
             pass  # the client left while we were sending
+        except Exception as exc:
+            # Granian ends the response only when this coroutine returns and the transport is
+            # released; raised, the traceback's frames keep the transport alive (the stream
+            # stays open) until a cyclic GC. So: log, drop every reference, return.
+            # RSGI cannot abort a stream: the body ends early with a final chunk.
+            logger.error(
+                "%s %s: the streaming response's iterator raised; the body ends here",
+                request.method,
+                request.path,
+                exc_info=(type(exc), exc, exc.__traceback__),
+            )
+            exc.__traceback__ = None
+            del exc
         finally:
             gone.cancel()
+            del transport, gone
 
     # -- WebSockets ----------------------------------------------------------------------
     async def websocket(self, scope: Any, protocol: Any) -> None:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from typing_extensions import Unpack
 
 from orionis import _hot
-from orionis.concurrency import run_in_threadpool
+from orionis.concurrency import run_in_threadpool, run_io
 from orionis.datastructures import State
 from orionis.dependencies import Plan
 from orionis.exceptions import HTTPException, LifespanError, problem
@@ -589,7 +589,7 @@ class Application(WebSocketApplication):
     async def prepare_file(
         self, request: Request, response: FileResponse, *, handlers: bool = True
     ) -> Response:
-        """Resolve a ``FileResponse`` for this request (in the thread pool: it stats).
+        """Resolve a ``FileResponse`` for this request (in the I/O pool: it stats).
 
         Done where the response is made (the route's endpoint), so middleware sees the real
         status (200, 206, 304, 416 or an error). A path that cannot name a readable file
@@ -600,7 +600,7 @@ class Application(WebSocketApplication):
         logged 500. With ``directory=``, a path resolving outside it is a 404.
         """
         try:
-            return await run_in_threadpool(response.prepare, request)
+            return await run_io(response.prepare, request)
         except HTTPException as exc:  # 412: a precondition failed
             error = exc
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:

@@ -65,7 +65,8 @@ def test_explicit_head_keeps_the_length_it_set(interface: str) -> None:
         assert (r.status_code, r.content, r.headers["x-head"]) == (200, b"", "1")
         assert r.headers.get_list("content-length") == ["11"]
         assert client.head("/twice").headers.get_list("content-length") == ["5"]
-        assert client.head("/spaced").headers.get_list("content-length") == ["7"]
+        # a padded value is refused like any header value with surrounding whitespace
+        assert client.head("/spaced").status_code == 500
         assert client.get("/stale").headers.get_list("content-length") == ["3"]
         assert client.head("/stale").headers.get_list("content-length") == ["3"]
 

@@ -207,7 +207,9 @@ def test_rsgi_init_on_a_running_loop_gates_requests_until_started() -> None:
         assert log == []  # scheduled, not awaited: the loop is running
         result = await _rsgi_get(app, "/")
         app.__rsgi_del__(loop)
-        await asyncio.sleep(0.01)
+        stopping = app._rsgi._stopping
+        assert stopping is not None  # __rsgi_del__ started the shutdown; wait for it
+        await stopping
         return result
 
     status, body = asyncio.run(main())

@@ -15,7 +15,7 @@ import httpx
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 KINDS = ("granian-rsgi", "granian-asgi", "uvicorn")
-START_TIMEOUT = 20.0
+START_TIMEOUT = 60.0  # a safety net: a loaded CI machine may start slowly
 
 
 def free_port() -> int:

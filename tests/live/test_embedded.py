@@ -48,8 +48,8 @@ async def serve_once(app: Application, explicit: bool) -> httpx.Response:
         await app.startup()
     task = asyncio.create_task(server.serve())
     try:
-        async with httpx.AsyncClient(timeout=5) as client:
-            for _ in range(100):
+        async with httpx.AsyncClient(timeout=10) as client:
+            for _ in range(1200):  # up to a minute for the server to listen (a safety net)
                 try:
                     return await client.get(f"http://127.0.0.1:{port}/")
                 except httpx.TransportError:

@@ -421,16 +421,45 @@ def test_clean_headers_refuses_bad_values(headers, value):
     "value",
     [
         "",
-        " ",
-        "\t",
+        "a",
         "a\tb",
-        " padded ",
-        "".join(map(chr, range(0x20, 0x7F))),
+        "a \t b",
+        "x" + "".join(map(chr, range(0x20, 0x7F))),
     ],
 )
 def test_clean_headers_accepts_good_values(headers, value):
-    """TAB, SP, visible ASCII and obs-text (U+0080-U+00FF) are allowed as they are."""
+    """Visible ASCII, with TAB and SP inside the value, is allowed as it is."""
     raw = [("x", value)]
+    assert headers.clean_headers(raw, True) is raw
+
+
+@pytest.mark.parametrize(
+    "value", [" ", "\t", " a", "a ", "\ta", "a\t", " padded ", "a b ", "\t \t", "  x"]
+)
+def test_clean_headers_refuses_leading_and_trailing_whitespace(headers, value):
+    """RFC 9110 5.5: no SP or HTAB at either end of a value (h11 drops the connection)."""
+    with pytest.raises(ValueError, match="'x-pad' has a value with leading or trailing"):
+        headers.clean_headers([("ok", "1"), ("x-pad", value)], True)
+
+
+HOP_BY_HOP = ["connection", "transfer-encoding", "te", "upgrade", "keep-alive", "proxy-connection"]
+
+
+@pytest.mark.parametrize("name", [*HOP_BY_HOP, "Connection", "KEEP-ALIVE", "Upgrade", "TE"])
+def test_clean_headers_drops_hop_by_hop_headers(headers, name):
+    """Connection-specific headers set by user code are dropped (they reset HTTP/2 streams)."""
+    raw = [("a", "1"), (name, "close"), ("b", "2"), (name, "x")]
+    for keep in (True, False):
+        assert headers.clean_headers(raw, keep) == [("a", "1"), ("b", "2")]
+    assert headers.clean_headers([(name, "v")], True) == []
+    assert raw == [("a", "1"), (name, "close"), ("b", "2"), (name, "x")]
+
+
+@pytest.mark.parametrize(
+    "name", ["connections", "x-connection", "tea", "upgrade-insecure-requests"]
+)
+def test_clean_headers_keeps_names_that_only_look_hop_by_hop(headers, name):
+    raw = [(name, "1")]
     assert headers.clean_headers(raw, True) is raw
 
 
@@ -474,6 +503,20 @@ def test_decode_headers_lower_cases_names(headers):
     assert headers.decode_headers(raw) == [("content-type", "Text/Plain"), ("host", "")]
 
 
+def test_decode_headers_keeps_non_ascii_cookie_values(headers):
+    """``cookie`` holds independent pairs: kept as Latin-1 so the parser drops only the bad."""
+    raw = [
+        (b"cookie", b"a=1; b=caf\xe9; c=3"),
+        (b"Cookie", "d=caf\u00e9".encode()),
+        (b"x-cookie", b"\xe9"),
+        (b"cookies", b"\xe9"),
+    ]
+    assert headers.decode_headers(raw) == [
+        ("cookie", "a=1; b=caf\xe9; c=3"),
+        ("cookie", "d=caf\xc3\xa9"),
+    ]
+
+
 def test_encode_decode_round_trip(headers):
     """Decoding what was encoded gives the (lower-case) pairs back."""
     raw = [("a", "1"), ("b", "\x7e \t x")]
@@ -486,9 +529,11 @@ _NAMES = st.one_of(
     st.text(max_size=8),
     st.text(alphabet=TOKEN_SPECIALS + "abcXYZ019", min_size=1, max_size=8),
     st.sampled_from(["Content-Length", "content-length", "Transfer-Encoding", "X-A", "x-a"]),
+    st.sampled_from([*HOP_BY_HOP, "Connection", "Keep-Alive", "tea"]),
 )
 _VALUES = st.one_of(
     st.text(max_size=8),
+    st.text(alphabet=" \tab", max_size=4),
     st.text(alphabet=st.characters(max_codepoint=0x1FF), max_size=8),
 )
 

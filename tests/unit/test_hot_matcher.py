@@ -522,3 +522,29 @@ def test_twins_agree_on_matching(matcher, twin, routes, probes):
         )
     for path, method in probes:
         assert mine.match(path, method) == theirs.match(path, method)
+
+
+@pytest.fixture
+def no_int_digit_limit():
+    """An application may switch the interpreter's int-string limit off (0)."""
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    yield
+    sys.set_int_max_str_digits(old)
+
+
+def test_digit_bound_does_not_depend_on_the_interpreter_limit(matcher, no_int_digit_limit):
+    """``MAX_DIGITS`` bounds ``int`` and ``float`` segments even with ``int()`` unlimited."""
+    assert matcher.MAX_DIGITS == 4300
+    m = _table(
+        matcher,
+        (["i", ("x", matcher.INT)], {"GET": "int"}),
+        (["f", ("x", matcher.FLOAT)], {"GET": "float"}),
+    )
+    at_limit = "7" * matcher.MAX_DIGITS
+    assert m.match("/i/" + at_limit, "GET") == ("int", {"x": int(at_limit)})
+    for seg in ("7" * 4301, "1" * 5000, "0" * 100_000):
+        assert m.match("/i/" + seg, "GET") is None
+    assert m.match("/f/" + "0" * 4299 + ".5", "GET") == ("float", {"x": 0.5})
+    for seg in ("0" * 4300 + ".5", "0" * 5000 + ".5", "0." + "1" * 5000, "1" * 5000):
+        assert m.match("/f/" + seg, "GET") is None

@@ -26,7 +26,6 @@ from hypothesis import strategies as st
 from orionis.security import JWTAuth
 
 KEY = "parity-secret-key-" + "k" * 46  # 64 bytes: long enough for HS512
-NOW = int(time.time())
 HASHES = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
 
 CONFIGS = [
@@ -44,19 +43,29 @@ def b64(data: bytes) -> str:
 # Perturbations of a token that is valid for its configuration: (place, key, value).
 # DROP removes the entry.
 DROP = object()
+
+
+class Since(int):
+    """A time claim given relative to now, resolved when each token is built: the suite may
+    run for minutes after import, and a token must mean the same thing whenever it runs."""
+
+    def at(self, now: int) -> int:
+        return now + int(self)
+
+
 PERTURBATIONS = [
-    ("claims", "exp", NOW - 5000),
-    ("claims", "exp", NOW - 10),  # expired unless the leeway covers it
-    ("claims", "exp", str(NOW + 5000)),  # PyJWT accepts numeric strings
+    ("claims", "exp", Since(-5000)),
+    ("claims", "exp", Since(-10)),  # expired unless the leeway covers it
+    ("claims", "exp", ("str", Since(5000))),  # PyJWT accepts numeric strings
     ("claims", "exp", "soon"),
     ("claims", "exp", 1.5e9),
     ("claims", "exp", True),
     ("claims", "exp", [1]),
-    ("claims", "nbf", NOW + 5000),
-    ("claims", "nbf", NOW + 10),
-    ("claims", "nbf", NOW - 100),
-    ("claims", "iat", NOW + 5000),
-    ("claims", "iat", NOW - 100),
+    ("claims", "nbf", Since(5000)),
+    ("claims", "nbf", Since(10)),
+    ("claims", "nbf", Since(-100)),
+    ("claims", "iat", Since(5000)),
+    ("claims", "iat", Since(-100)),
     ("claims", "iat", "x"),
     ("claims", "iss", "https://evil.example"),
     ("claims", "iss", 7),
@@ -92,7 +101,8 @@ PERTURBATIONS = [
 
 @st.composite
 def tokens(draw: st.DrawFn, config: dict[str, Any]) -> str:
-    claims: dict[str, Any] = {"sub": "user-1", "exp": NOW + 5000}
+    now = int(time.time())
+    claims: dict[str, Any] = {"sub": "user-1", "exp": now + 5000}
     if "issuer" in config:
         claims["iss"] = config["issuer"]
     audience = config.get("audience")
@@ -110,6 +120,10 @@ def tokens(draw: st.DrawFn, config: dict[str, Any]) -> str:
             target = claims if place == "claims" else header
             if value is DROP:
                 target.pop(name, None)
+            elif isinstance(value, Since):
+                target[name] = value.at(now)
+            elif isinstance(value, tuple):  # ("str", Since(n)): a numeric string
+                target[name] = str(value[1].at(now))
             else:
                 target[name] = value
     head = b64(json.dumps(header).encode())
@@ -198,9 +212,10 @@ def compare(token: str, auth: JWTAuth, config: dict[str, Any]) -> None:
 
 def test_fast_path_accepts_a_real_token() -> None:
     auth = JWTAuth(KEY, issuer="https://id.example", audience="shop")
-    exp = int(time.time()) + 3600  # not NOW: the suite may run longer than a minute first
     token = jwt.encode(
-        {"sub": "u", "iss": "https://id.example", "aud": ["shop"], "exp": exp}, KEY, "HS384"
+        {"sub": "u", "iss": "https://id.example", "aud": ["shop"], "exp": int(time.time()) + 600},
+        KEY,
+        "HS384",
     )
     with pytest.raises(Exception, match="algorithm not allowed"):  # HS256 only by default
         auth.verify_hmac(token)
