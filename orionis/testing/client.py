@@ -167,7 +167,12 @@ class TestClient(httpx.Client):
     ``raise_server_exceptions=False`` turns an app crash into a 500 instead of raising.
 
     Per-request test options go in ``extensions={"orionis": {...}}``:
-    ``{"truncate": n}`` delivers only ``n`` body bytes and then behaves as if the client left.
+    ``{"truncate": n}`` delivers only ``n`` body bytes and then behaves as if the client left;
+    ``{"stall": n}`` delivers only ``n`` body bytes and then nothing more, ever (a client gone
+    quiet; ``"stalled": threading.Event()`` is set once the app waits for the rest);
+    ``{"piece": n}`` delivers the body in ``n``-byte pieces; ``{"record": []}`` collects a
+    ``"read"`` per body read the app makes; ``{"authority": "host"}`` (HTTP/2) sends an
+    ``:authority`` besides the Host header.
     """
 
     __test__ = False  # not a pytest test class
