@@ -209,6 +209,10 @@ class ASGIAdapter:
             finally:
                 if request.needs_finalize:
                     await request.finalize()
+                # What the handler raised holds the request in its traceback: drop it, so the
+                # request and the server's objects go now, not at a cyclic GC (which may never
+                # come during a graceful shutdown, and Granian waits for them).
+                request._error = None
         elif kind == "lifespan":
             await self.lifespan(receive, send)
         elif kind == "websocket":

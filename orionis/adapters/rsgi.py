@@ -226,6 +226,10 @@ class RSGIAdapter:
         finally:
             if request.needs_finalize:
                 await request.finalize()
+            # What the handler raised holds the request in its traceback: drop it, so the
+            # request and the server's objects go now, not at a cyclic GC (which may never
+            # come during a graceful shutdown, and Granian waits for them).
+            request._error = None
 
     def _send_body(self, request: Request, response: Response, protocol: Any) -> None:
         status = response.status_code

@@ -252,3 +252,37 @@ def test_timeout_is_not_confused_with_a_timeout_error_from_the_server() -> None:
 
     with pytest.raises(TimeoutError, match="from the server"):
         asyncio.run(request._timed(failing()))
+
+
+def test_refused_requests_are_freed_without_a_garbage_collection(interface: str) -> None:
+    """Nothing may keep a refused request (and with it the server's connection objects)
+    alive until a cyclic GC: during a graceful shutdown nothing allocates, no GC runs, and
+    Granian then waits forever for a connection whose body reader is still referenced."""
+    import gc
+    import weakref
+
+    app = Application(body_timeout=TINY, max_body_size=10)
+    seen: list[Any] = []
+
+    @app.post("/upload", max_body_size=None)
+    async def upload(request: Request) -> dict:
+        seen.append(weakref.ref(request))
+        return {"size": len(await request.body())}
+
+    @app.post("/limited")
+    async def limited(request: Request) -> dict:
+        return {"size": len(await request.body())}
+
+    with TestClient(app, interface) as client:
+        client.post("/upload", content=b"warm")
+        gc.collect()
+        gc.disable()
+        try:
+            r = client.post("/upload", content=b"x" * 100, extensions={"orionis": {"stall": 5}})
+            assert r.status_code == 408
+            assert seen[-1]() is None
+            r = client.post("/upload", content=b"x" * 100, extensions={"orionis": {"truncate": 5}})
+            assert r.status_code == 400
+            assert seen[-1]() is None
+        finally:
+            gc.enable()
