@@ -37,7 +37,7 @@ from orionis.foundation.lifespan import LifespanCallback, LifespanHooks
 from orionis.handlers import Endpoint, to_response
 from orionis.middleware.base import build_chain, instantiate
 from orionis.openapi import docs_page, docs_policy, openapi_document
-from orionis.requests import check_body_timeout
+from orionis.requests import BodyWait, check_body_timeout
 from orionis.responses import (
     KIND_BODY,
     KIND_FILE,
@@ -109,7 +109,7 @@ class Application:
         self.max_body_size = max_body_size
         self.body_timeout = check_body_timeout(body_timeout, "Application")
         # Body reads in progress (their timeouts), so shutdown can end them at once.
-        self._body_waits: set[asyncio.Timeout] = set()
+        self._body_waits: set[BodyWait] = set()
         self._stopping = False
         self.form_limits = form_limits or FormLimits()
         self.process_workers = process_workers
@@ -217,11 +217,8 @@ class Application:
 
     def _end_body_waits(self) -> None:
         self._stopping = True
-        if not self._body_waits:
-            return
-        now = asyncio.get_running_loop().time()
-        for waiter in list(self._body_waits):
-            waiter.reschedule(now)  # expires on the next loop pass: the read answers 503
+        for wait in list(self._body_waits):
+            wait.expire()  # on the next loop pass: the read answers 503
 
     def ensure_process_pool(self) -> ProcessPoolExecutor:
         """The process pool, created here if the lifespan did not run (e.g. ``asginl``)."""

@@ -181,7 +181,7 @@ def test_progress_resets_the_timeout(interface: str) -> None:
 
 
 def _waits(app: Application) -> list[float | None]:
-    return [waiter.when() for waiter in app._body_waits]
+    return [wait.deadline for wait in app._body_waits]
 
 
 def test_shutdown_ends_a_stalled_body_even_without_a_timeout(interface: str) -> None:
