@@ -2,7 +2,8 @@
 and uvicorn processes on 127.0.0.1, over raw sockets.
 
 Hostile inputs tried against every server: headers then silence, 10 of 1000 declared bytes
-then silence (also chunked), 20 such connections at once, SIGTERM while a body is stalled,
+then silence (also chunked), 20 and 1,050 such connections at once (Granian has 1,024
+slots per worker), SIGTERM while a body is stalled,
 ``Expect: 100-continue`` over the limit followed by the body and a second request on the
 same connection, a 20-digit and a 13-digit Content-Length, 5,000 leading zeros; on HTTP/2
 (Granian), ``:authority`` and ``host`` that disagree.
@@ -128,6 +129,23 @@ def test_many_stalled_connections_are_all_freed(live: Server) -> None:
             sock.close()
     assert all(h.startswith(b"HTTP/1.1 408") for h in heads), [h[:40] for h in heads]
     assert httpx.get(live.url + "/health", timeout=SAFETY).text == "ok"
+
+
+def test_more_stalled_bodies_than_granian_has_slots(live: Server) -> None:
+    """1,050 stalled uploads (Granian holds 1,024 requests per worker): without a body
+    timeout they would hold every slot and nobody else would be served, ever."""
+    socks: list[socket.socket] = []
+    try:
+        for _ in range(1050):
+            sock = connect(live.port)
+            socks.append(sock)
+            sock.sendall(STALLS["declared"])
+        assert httpx.get(live.url + "/health", timeout=SAFETY).text == "ok"
+        heads = [read_head(sock)[:12] for sock in socks]
+    finally:
+        for sock in socks:
+            sock.close()
+    assert set(heads) == {b"HTTP/1.1 408"}
 
 
 def test_sigterm_during_a_stalled_body_finishes(server: str, tmp_path: pathlib.Path) -> None:
