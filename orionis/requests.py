@@ -11,6 +11,8 @@ once for both protocols, and is computed only when first asked for.
 
 from __future__ import annotations
 
+import asyncio
+import math
 import re
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -19,13 +21,14 @@ import orjson
 
 from orionis import _hot
 from orionis.datastructures import URL, Address, Headers, QueryParams, State
-from orionis.exceptions import ClientDisconnect, HTTPException, RequestValidationError
+from orionis.exceptions import ClientDisconnect, HTTPException, RequestValidationError, problem
 from orionis.forms import FormData, parse_form
 
 if TYPE_CHECKING:
     from orionis.foundation.application import Application
+    from orionis.responses import Response
 
-__all__ = ["Request"]
+__all__ = ["BodyWait", "Request", "check_body_timeout", "two_hosts"]
 
 _wrap_headers = _hot.headers.wrap_headers
 _parse_cookie = _hot.cookies.parse_cookie
@@ -37,6 +40,66 @@ _parse_query = _hot.urls.parse_query
 _HOST_RE = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(?::[0-9]{1,5})?")
 
 _UNSET: Any = object()
+
+# A declared length with more significant digits than this is larger than any body a server
+# can deliver (2**64 has 20): refused without converting it (``int()`` refuses 4,300 digits).
+_MAX_LENGTH_DIGITS = 19
+
+# A declared body up to this size is read by an adapter in one call when it can: a body this
+# small arrives in one flight, so the wait for the whole of it is a wait for progress.
+ONE_SHOT_BODY = 64 * 1024
+
+
+def check_body_timeout(value: Any, owner: str) -> float | None:
+    """``value`` if it is a valid ``body_timeout`` (seconds > 0, or ``None``); else ValueError."""
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ValueError(
+            f"{owner}: body_timeout must be a positive number of seconds (e.g. 30.0) or None "
+            f"to disable it, got {value!r}"
+        )
+    return float(value)
+
+
+def two_hosts() -> Response:
+    """The 400 for an HTTP/2 request whose ``Host`` and ``:authority`` disagree."""
+    return problem(
+        400, "The request names two different hosts (Host and :authority); send only one."
+    )
+
+
+class BodyWait:
+    """One wait for request body bytes: cancels its task at the deadline (or at once when
+    the application shuts down). Lighter than ``asyncio.timeout`` on this per-read path."""
+
+    __slots__ = ("deadline", "fired", "handle", "task")
+
+    def __init__(self, task: asyncio.Task[Any] | None, timeout: float | None) -> None:
+        self.task = task
+        self.fired = False
+        self.deadline: float | None = None
+        self.handle: asyncio.TimerHandle | asyncio.Handle | None = None
+        if timeout is not None and task is not None:
+            loop = asyncio.get_running_loop()
+            self.deadline = loop.time() + timeout
+            self.handle = loop.call_at(self.deadline, self._fire)
+
+    def _fire(self) -> None:
+        if not self.fired and self.task is not None:
+            self.fired = True
+            self.task.cancel()
+
+    def expire(self) -> None:
+        """End the wait on the next loop pass (shutdown)."""
+        if self.handle is not None:
+            self.handle.cancel()
+        self.handle = asyncio.get_running_loop().call_soon(self._fire)
 
 
 class Request:
@@ -50,8 +113,10 @@ class Request:
     interface: ClassVar[str] = ""
 
     __slots__ = (
+        "__weakref__",  # so tests and tools can check that nothing keeps a request alive
         "_body",
         "_client",
+        "_close_connection",
         "_content_length",
         "_context",
         "_cookies",
@@ -64,6 +129,7 @@ class Request:
         "_state",
         "_stream_consumed",
         "app",
+        "body_timeout",
         "http_version",
         "max_body_size",
         "method",
@@ -77,6 +143,7 @@ class Request:
     def __init__(self, app: Application) -> None:
         self.app = app
         self.max_body_size: int | None = app.max_body_size
+        self.body_timeout: float | None = app.body_timeout
         self.path_params: dict[str, Any] = {}
         self.route: Any = None
         self._headers: Headers | None = None
@@ -92,6 +159,9 @@ class Request:
         self._form: FormData | None = None
         self._context: Any = None  # dependencies.RequestContext, when the handler needs one
         self._error: BaseException | None = None  # what the handler raised, for cleanups
+        # Set when the connection cannot carry another request after this answer (broken
+        # framing, a body left unread or stalled): adapters then add ``Connection: close``.
+        self._close_connection = False
 
     # -- adapter hooks -------------------------------------------------------------------
     def _raw_headers(self) -> list[tuple[str, str]]:
@@ -189,6 +259,11 @@ class Request:
         return state
 
     # -- body ----------------------------------------------------------------------------
+    def _framing_error(self, status: int, detail: str) -> HTTPException:
+        """An answer after which the connection's byte stream cannot be trusted: it closes."""
+        self._close_connection = True
+        return HTTPException(status, detail)
+
     @property
     def content_length(self) -> int | None:
         """The declared ``Content-Length``, or ``None`` when the body length is not declared."""
@@ -198,15 +273,27 @@ class Request:
             if not values:
                 length = None
             elif len(set(values)) != 1 or not values[0].isdigit() or not values[0].isascii():
-                raise HTTPException(400, "The Content-Length header is not a single valid number.")
+                raise self._framing_error(
+                    400, "The Content-Length header is not a single valid number."
+                )
             elif self._header_values("transfer-encoding"):
                 # RFC 9112 6.3: a sign of request smuggling, and the declared length would
                 # not bound what the server reads.
-                raise HTTPException(
+                raise self._framing_error(
                     400, "A request must not carry both Content-Length and Transfer-Encoding."
                 )
             else:
-                length = int(values[0])
+                digits = values[0].lstrip("0")
+                if len(digits) > _MAX_LENGTH_DIGITS:  # never int() an unbounded digit string
+                    if self.max_body_size is not None:
+                        self._close_connection = True
+                        raise self._too_large()
+                    raise self._framing_error(
+                        400,
+                        f"The Content-Length header has more than {_MAX_LENGTH_DIGITS} digits; "
+                        "no body can be that large.",
+                    )
+                length = int(digits or "0")
             self._content_length = length
         return length
 
@@ -224,6 +311,24 @@ class Request:
         if length is not None:
             return length > 0
         return True
+
+    def _host_conflict(self) -> bool:
+        """Whether an HTTP/2 request names two hosts (``:authority`` and ``Host``, or two
+        ``Host`` values): RFC 9113 8.3.1 makes it malformed. Adapters check it on HTTP/2."""
+        hosts = {value.lower() for value in self._header_values("host")}
+        authority = self._authority()
+        if authority is not None:
+            hosts.add(authority.lower())
+        return len(hosts) > 1
+
+    def _closing_headers(self, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """``headers`` plus ``Connection: close`` on HTTP/1 (HTTP/2 forbids the header).
+
+        Added by the adapters after the response checks, so the hop-by-hop filter that drops
+        a user's ``Connection`` header never sees this one."""
+        if self.http_version == "1.1" or self.http_version == "1.0":
+            return [*headers, ("connection", "close")]
+        return headers
 
     # An oversized body is read and thrown away up to this many bytes before the 413 goes
     # out. Answering while the client is still uploading makes the server close a socket
@@ -243,23 +348,64 @@ class Request:
         """Drain what is left of an oversized body (within ``DRAIN_LIMIT``), then the 413."""
         if chunks is None:
             chunks = self._chunks()
+        step = chunks.__anext__
         try:
-            async for chunk in chunks:
-                received += len(chunk)
+            while True:
+                received += len(await self._timed(step()))
                 if received > self.DRAIN_LIMIT:
+                    self._close_connection = True  # the rest stays unread
                     break
-        except Exception:  # the client left or the body broke: the 413 stands
+        except StopAsyncIteration:
             pass
+        except Exception:  # the client left, stalled, or the body broke: the 413 stands
+            self._close_connection = True
         return self._too_large()
+
+    def _expects_continue(self) -> bool:
+        return any(v.lower() == "100-continue" for v in self._header_values("expect"))
 
     async def _check_declared_length(self) -> int | None:
         length = self.content_length
         limit = self.max_body_size
         if length is not None and limit is not None and length > limit:
-            if length > self.DRAIN_LIMIT:
+            if length > self.DRAIN_LIMIT or self._expects_continue():
+                # Too much to drain, or a client waiting for "100 Continue" before it sends
+                # the body: answer at once, without reading (servers send the 100 on the
+                # first read), and close, since the body may still follow.
+                self._close_connection = True
                 raise self._too_large()
             raise await self._reject_too_large(None, 0)
         return length
+
+    async def _timed(self, awaitable: Any) -> Any:
+        """Await one step of the body (a chunk, or all of it) within ``body_timeout``.
+
+        No progress in time is a 408; the application's shutdown ends every wait still
+        pending with a 503, so a stalled client can never hold a worker that is stopping.
+        Either way the connection closes: the rest of the body may still arrive.
+        """
+        app = self.app
+        wait = BodyWait(asyncio.current_task(), self.body_timeout)
+        waits = app._body_waits
+        waits.add(wait)
+        try:
+            if app._stopping:
+                wait.expire()
+            return await awaitable
+        except asyncio.CancelledError:
+            if not wait.fired or wait.task.uncancel() > 0:  # type: ignore[union-attr]
+                raise  # someone else's cancellation
+        finally:
+            waits.discard(wait)
+            if wait.handle is not None:
+                wait.handle.cancel()
+        if app._stopping:
+            raise self._framing_error(503, "The server is shutting down; send the request again.")
+        raise self._framing_error(
+            408,
+            f"No part of the request body arrived for {self.body_timeout:g} seconds; "
+            "send the body without pausing.",
+        )
 
     async def body(self) -> bytes:
         """The whole body, read once (then cached)."""
@@ -276,24 +422,34 @@ class Request:
         return b"".join([chunk async for chunk in self._limited(length)])
 
     async def _limited(self, length: int | None) -> AsyncIterator[bytes]:
-        """The server's chunks, counted against ``max_body_size`` and the declared length."""
+        """The server's chunks, counted against ``max_body_size`` and the declared length,
+        each within ``body_timeout`` of the one before."""
         limit = self.max_body_size
         total = 0
         source = self._chunks()
-        async for chunk in source:
-            total += len(chunk)
-            if limit is not None and total > limit:
-                raise await self._reject_too_large(source, total)
-            yield chunk
-        if length is not None and total != length:
-            raise ClientDisconnect()
+        step = source.__anext__
+        try:
+            while True:
+                try:
+                    chunk = await self._timed(step())
+                except StopAsyncIteration:
+                    break
+                total += len(chunk)
+                if limit is not None and total > limit:
+                    raise await self._reject_too_large(source, total)
+                yield chunk
+            if length is not None and total != length:
+                raise ClientDisconnect()
+        except ClientDisconnect:
+            self._close_connection = True  # the framing broke: nothing after it is a request
+            raise
 
     async def stream(self) -> AsyncIterator[bytes]:
         """The body chunk by chunk, as it arrives (or at once if it was already read).
 
         A route with a ``max_body_size`` (the default) reads the body before the handler
         runs, so there ``stream()`` yields it in one piece; set ``max_body_size=None`` on the
-        route to receive it as it arrives.
+        route to receive it as it arrives. ``body_timeout`` applies between chunks.
         """
         if self._body is not None:
             if self._body:

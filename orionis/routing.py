@@ -26,6 +26,7 @@ from orionis.dependencies import Depends
 from orionis.exceptions import HTTPException
 from orionis.handlers import INFER, Endpoint, Executor, Handler
 from orionis.middleware.base import build_chain, instantiate
+from orionis.requests import check_body_timeout
 from orionis.responses import KIND_FILE, Response
 from orionis.websocket_routing import WebSocketRouting
 
@@ -142,6 +143,7 @@ class RouteOptions(TypedDict, total=False):
     middleware: Sequence[Any] | None
     dependencies: Sequence[Depends] | None
     max_body_size: int | None
+    body_timeout: float | None
     status_code: int | None
     response_model: Any
     executor: Executor
@@ -166,6 +168,7 @@ class Route:
         middleware: Sequence[Any] | None = None,
         dependencies: Sequence[Depends] | None = None,
         max_body_size: int | None = INHERIT,
+        body_timeout: float | None = INHERIT,
         status_code: int | None = None,
         response_model: Any = INFER,
         executor: Executor = "thread",
@@ -206,6 +209,9 @@ class Route:
         ):
             raise ValueError(f"route {path!r}: max_body_size must be a non-negative int or None")
         self.max_body_size = max_body_size
+        if body_timeout is not INHERIT:
+            body_timeout = check_body_timeout(body_timeout, f"route {path!r}")
+        self.body_timeout = body_timeout
         self.status_code = status_code
         self.response_model = response_model
         self.executor = executor
@@ -431,6 +437,7 @@ class _Entry:
     max_body_size: int | None
     handler: Handler | None = None
     tags: list[str] | None = None
+    body_timeout: float | None = None
 
 
 class _Endpoint:
@@ -534,6 +541,7 @@ class RouteTable:
                 limit,
                 handler,
                 [*mount.tags, *route.tags],
+                app.body_timeout if route.body_timeout is INHERIT else route.body_timeout,
             )
             self.entries.append(entry)
             # Leaves are keyed with parameter names, so /u/{id} GET and /u/{uid} POST are
@@ -565,7 +573,9 @@ class RouteTable:
                 if "GET" in allowed:
                     allowed.add("HEAD")
                 call = build_chain(leaf_router_mw[key], _AutoOptions(", ".join(sorted(allowed))))
-                methods["OPTIONS"] = _Entry(None, "", call, app.max_body_size)
+                methods["OPTIONS"] = _Entry(
+                    None, "", call, app.max_body_size, body_timeout=app.body_timeout
+                )
             self.matcher.add(list(key), methods)
         # Methods this server recognises: a method outside them is 501, not 405 (RFC 9110
         # 15.6.2). ``OPTIONS *`` lists what the application serves anywhere.
@@ -616,6 +626,7 @@ class RouteTable:
         request.path_params = params
         request.route = entry.route
         request.max_body_size = entry.max_body_size
+        request.body_timeout = entry.body_timeout
         return entry.call
 
     def _unmatched(self, request: Request) -> Callable[[Request], Awaitable[Response]]:

@@ -26,7 +26,7 @@ from orionis.concurrency import run_io
 from orionis.datastructures import Address
 from orionis.exceptions import ClientDisconnect
 from orionis.foundation.enums.runtimes import Runtime
-from orionis.requests import Request
+from orionis.requests import Request, two_hosts
 from orionis.responses import (
     KIND_BODY,
     KIND_STREAM,
@@ -75,6 +75,15 @@ def _origin_form(scope: Scope) -> str:
     if raw:
         return unquote(urlsplit(raw.decode("latin-1")).path) or "/"
     return urlsplit(path).path or "/"
+
+
+_HTTP1 = ("1.1", "1.0")
+
+
+def _headers(request: Request, response: Response) -> list[tuple[str, str]]:
+    if request._close_connection:
+        return request._closing_headers(response.raw_headers)
+    return response.raw_headers
 
 
 class ASGIRequest(Request):
@@ -128,36 +137,38 @@ class ASGIRequest(Request):
 
     def watch_disconnect(self) -> asyncio.Future[None]:
         """Start reading ASGI messages in the background; the future resolves when the client
-        leaves. Body messages read meanwhile are kept for ``_chunks``, so a streamed response
-        may still consume the request body (one reader, never two concurrent receives)."""
+        leaves. Body messages read meanwhile are handed to ``_chunks`` (one reader, never two
+        concurrent receives), at most ``INBOX_SIZE`` ahead of it: a streamed response that
+        never reads a large upload must not buffer it in memory."""
         loop = asyncio.get_running_loop()
         gone: asyncio.Future[None] = loop.create_future()
-        inbox: asyncio.Queue[Message] = asyncio.Queue()
+        inbox: asyncio.Queue[Message] = asyncio.Queue(self.INBOX_SIZE)
         self._inbox = inbox
-
-        async def pump() -> None:
-            while True:
-                message = await self._receive()
-                inbox.put_nowait(message)
-                if message["type"] == "http.disconnect":
-                    if not gone.done():
-                        gone.set_result(None)
-                    return
-
-        self._pump = asyncio.ensure_future(pump())
+        # The task gets what it needs, never the request: nothing it keeps (its traceback
+        # once cancelled) can hold the request in a reference cycle.
+        self._pump = asyncio.ensure_future(_pump(self._receive, inbox, gone))
         return gone
 
+    # Body messages the watcher may hold before the handler takes them; then it stops
+    # receiving, so the server's flow control pushes back on the client.
+    INBOX_SIZE = 2
+
     def stop_watching(self) -> None:
-        if self._pump is not None:
-            self._pump.cancel()
+        pump = self._pump
+        if pump is not None:
+            self._pump = None
+            pump.cancel()
 
     async def _chunks(self) -> AsyncIterator[bytes]:
         while True:
             # Looked up on every pass: a streamed response may start the disconnect watcher
             # while the handler's request.stream() is mid-body, and from then on the watcher
-            # is the only reader.
+            # is the only reader (until it stops: then what it left, then receive()).
             inbox = self._inbox
-            message = await (inbox.get() if inbox is not None else self._receive())
+            if inbox is not None and (self._pump is not None or not inbox.empty()):
+                message = await inbox.get()
+            else:
+                message = await self._receive()
             kind = message["type"]
             if kind == "http.request":
                 body = message.get("body", b"")
@@ -167,6 +178,19 @@ class ASGIRequest(Request):
                     return
             elif kind == "http.disconnect":
                 raise ClientDisconnect()
+
+
+async def _pump(receive: Any, inbox: asyncio.Queue[Message], gone: asyncio.Future[None]) -> None:
+    """The disconnect watcher: receive until the client leaves, handing body messages on
+    (waiting while the inbox is full: the body is read only as fast as it is consumed)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            if not gone.done():
+                gone.set_result(None)
+            await inbox.put(message)  # for a reader still expecting body
+            return
+        await inbox.put(message)
 
 
 class ASGIAdapter:
@@ -180,7 +204,10 @@ class ASGIAdapter:
         if kind == "http":
             request = ASGIRequest(self.app, scope, receive)
             try:  # finalize even if the task is cancelled mid-request
-                response = await self.app.dispatch(request)
+                if request.http_version in _HTTP1 or not request._host_conflict():
+                    response = await self.app.dispatch(request)
+                else:
+                    response = two_hosts()
                 kind = response.kind
                 if kind == KIND_BODY:
                     await self._send_body(request, response, send)
@@ -191,6 +218,10 @@ class ASGIAdapter:
             finally:
                 if request.needs_finalize:
                     await request.finalize()
+                # What the handler raised holds the request in its traceback: drop it, so the
+                # request and the server's objects go now, not at a cyclic GC (which may never
+                # come during a graceful shutdown, and Granian waits for them).
+                request._error = None
         elif kind == "lifespan":
             await self.lifespan(receive, send)
         elif kind == "websocket":
@@ -228,6 +259,8 @@ class ASGIAdapter:
         else:
             body = response.body
             headers = with_content_length(status, response.raw_headers, body)
+        if request._close_connection:
+            headers = request._closing_headers(headers)
         await send({"type": "http.response.start", "status": status, "headers": _encode(headers)})
         await send({"type": "http.response.body", "body": body})
 
@@ -239,7 +272,7 @@ class ASGIAdapter:
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": _encode(response.raw_headers),
+                "headers": _encode(_headers(request, response)),
             }
         )
         if bodyless(status, request.method):
@@ -262,7 +295,7 @@ class ASGIAdapter:
             {
                 "type": "http.response.start",
                 "status": plan.status_code,
-                "headers": _encode(plan.raw_headers),
+                "headers": _encode(_headers(request, plan)),
             }
         )
         if plan.path is None or request.method == "HEAD":

@@ -32,7 +32,7 @@ from granian.rsgi import ProtocolClosed
 from orionis.datastructures import Address
 from orionis.exceptions import ClientDisconnect, problem
 from orionis.foundation.enums.runtimes import Runtime
-from orionis.requests import Request
+from orionis.requests import ONE_SHOT_BODY, Request, two_hosts
 from orionis.responses import (
     KIND_BODY,
     KIND_STREAM,
@@ -62,6 +62,12 @@ def _address(value: str | None) -> Address | None:
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
     return Address(host, int(port) if port.isdigit() else 0)
+
+
+def _headers(request: Request, response: Response) -> list[tuple[str, str]]:
+    if request._close_connection:
+        return request._closing_headers(response.raw_headers)
+    return response.raw_headers
 
 
 class RSGIRequest(Request):
@@ -104,7 +110,13 @@ class RSGIRequest(Request):
         return headers
 
     def _raw_headers(self) -> list[tuple[str, str]]:
-        return self._native_headers().items()
+        items = self._native_headers().items()
+        if self.http_version == "2":
+            authority = self._scope.authority
+            if authority is not None and "host" not in self._native_headers():
+                # As Granian's ASGI side does: the host is a header on both protocols.
+                items = [("host", authority), *items]
+        return items
 
     def _authority(self) -> str | None:
         # Granian also sets it for absolute-form HTTP/1 targets; ASGI cannot see those, so
@@ -112,7 +124,12 @@ class RSGIRequest(Request):
         return self._scope.authority if self.http_version == "2" else None
 
     def _native_header_values(self, name: str) -> list[str]:
-        return self._native_headers().get_all(name)
+        values = self._native_headers().get_all(name)
+        if name == "host" and not values and self.http_version == "2":
+            authority = self._scope.authority
+            if authority is not None:
+                return [authority]
+        return values
 
     def _declares_framing(self) -> bool:
         headers = self._native_headers()
@@ -122,15 +139,19 @@ class RSGIRequest(Request):
         return _address(self._scope.client), _address(self._scope.server)
 
     async def _read_body(self, length: int | None) -> bytes:
-        if length is None:
+        if length is None or (length > ONE_SHOT_BODY and self.body_timeout is not None):
+            # Chunk by chunk, so body_timeout measures progress rather than the whole upload.
             return await super()._read_body(length)
-        # Declared and within the limit (checked by the caller): one call, which raises if
-        # the body ends early, and a length check in case it ever stops raising.
+        # Declared, small (or without a timeout) and within the limit (checked by the
+        # caller): one call, which raises if the body ends early, and a length check in case
+        # it ever stops raising.
         try:
-            body = await self._protocol()
+            body = await self._timed(self._protocol())
         except ProtocolClosed:
+            self._close_connection = True
             raise ClientDisconnect() from None
         if len(body) != length:
+            self._close_connection = True
             raise ClientDisconnect()
         return body
 
@@ -202,7 +223,10 @@ class RSGIAdapter:
             return
         request = RSGIRequest(self.app, scope, protocol)
         try:  # finalize even if the task is cancelled mid-request
-            response = await self.app.dispatch(request)
+            if request.http_version != "2" or not request._host_conflict():
+                response = await self.app.dispatch(request)
+            else:
+                response = two_hosts()
             kind = response.kind
             if kind == KIND_BODY:
                 self._send_body(request, response, protocol)
@@ -213,24 +237,28 @@ class RSGIAdapter:
         finally:
             if request.needs_finalize:
                 await request.finalize()
+            # What the handler raised holds the request in its traceback: drop it, so the
+            # request and the server's objects go now, not at a cyclic GC (which may never
+            # come during a graceful shutdown, and Granian waits for them).
+            request._error = None
 
     def _send_body(self, request: Request, response: Response, protocol: Any) -> None:
         status = response.status_code
+        headers = _headers(request, response)
         if bodyless(status, request.method):
             # response_empty adds no content-length: a HEAD answer's was settled in dispatch
-            protocol.response_empty(status, response.raw_headers)
+            protocol.response_empty(status, headers)
         else:
-            protocol.response_bytes(status, response.raw_headers, response.body)
+            protocol.response_bytes(status, headers, response.body)
 
     def _send_file(self, request: Request, plan: PreparedFile, protocol: Any) -> None:
+        headers = _headers(request, plan)
         if plan.path is None or request.method == "HEAD":
-            protocol.response_empty(plan.status_code, plan.raw_headers)
+            protocol.response_empty(plan.status_code, headers)
         elif plan.whole:
-            protocol.response_file(plan.status_code, plan.raw_headers, plan.path)
+            protocol.response_file(plan.status_code, headers, plan.path)
         else:
-            protocol.response_file_range(
-                plan.status_code, plan.raw_headers, plan.path, plan.start, plan.end
-            )
+            protocol.response_file_range(plan.status_code, headers, plan.path, plan.start, plan.end)
 
     async def _send_stream(
         self, request: Request, response: StreamingResponse, protocol: Any
@@ -240,7 +268,7 @@ class RSGIAdapter:
             await response.aclose()
             protocol.response_empty(status, response.raw_headers)
             return
-        transport = protocol.response_stream(status, response.raw_headers)
+        transport = protocol.response_stream(status, _headers(request, response))
         # The waiter outlives the request on keep-alive connections: always cancel it.
         gone = asyncio.ensure_future(protocol.client_disconnect())
         try:

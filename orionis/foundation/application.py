@@ -39,6 +39,7 @@ from orionis.foundation.lifespan import LifespanCallback, LifespanHooks
 from orionis.handlers import Endpoint, to_response
 from orionis.middleware.base import build_chain, instantiate
 from orionis.openapi import SWAGGER_CSS, SWAGGER_JS, ApiDocs, openapi_document
+from orionis.requests import BodyWait, check_body_timeout
 from orionis.responses import (
     KIND_BODY,
     KIND_FILE,
@@ -113,7 +114,10 @@ class Application(WebSocketApplication):
 
     ``title`` and ``version`` describe the API. ``debug=True`` puts the exception and
     traceback in 500 answers (never in production). ``max_body_size`` caps request bodies in
-    bytes (``None``: no cap); routes can override it. ``form_limits`` bounds form parsing.
+    bytes (``None``: no cap); routes can override it. ``body_timeout`` is how many seconds a
+    request body may go without progress before the answer is 408 (``None``: no limit; routes
+    can override it): a stalled client must not hold a worker slot or a shutdown.
+    ``form_limits`` bounds form parsing.
     ``process_workers`` sizes the pool for ``executor="process"`` routes (default: CPUs).
     The OpenAPI document is served at ``openapi_url`` and Swagger UI at ``docs_url`` (``None``
     switches either off), from a pinned CDN release with integrity hashes; ``docs_assets``
@@ -136,6 +140,7 @@ class Application(WebSocketApplication):
         description: str | None = None,
         debug: bool = False,
         max_body_size: int | None = 1_048_576,
+        body_timeout: float | None = 30.0,
         form_limits: FormLimits | None = None,
         process_workers: int | None = None,
         openapi_url: str | None = "/openapi.json",
@@ -159,6 +164,10 @@ class Application(WebSocketApplication):
         self.description = description
         self.debug = debug
         self.max_body_size = max_body_size
+        self.body_timeout = check_body_timeout(body_timeout, "Application")
+        # Body reads in progress (their timeouts), so shutdown can end them at once.
+        self._body_waits: set[BodyWait] = set()
+        self._stopping = False
         self.form_limits = form_limits or FormLimits()
         self.process_workers = process_workers
         self.process_pool: ProcessPoolExecutor | None = None
@@ -221,6 +230,7 @@ class Application(WebSocketApplication):
     async def _startup(self, runtime: Runtime) -> None:
         if self._running is not None:
             raise RuntimeError(f"the application is already started ({self._running.value})")
+        self._stopping = False
         if runtime is Runtime.HTTP:
             try:
                 self._prepare()
@@ -240,8 +250,10 @@ class Application(WebSocketApplication):
         """Run every shutdown callback for ``runtime``; return the errors (already logged).
 
         Safe to call twice or concurrently: the second call waits for the first and does
-        nothing more.
+        nothing more. Request bodies still being waited for are ended first (503 with
+        ``Connection: close``): a stalled upload never holds up a shutdown.
         """
+        self._end_body_waits()
         async with self._lock():
             return await self._shutdown(runtime)
 
@@ -254,6 +266,11 @@ class Application(WebSocketApplication):
             self._running = None
             if self.process_pool is not None:
                 await run_in_threadpool(self._close_process_pool)
+
+    def _end_body_waits(self) -> None:
+        self._stopping = True
+        for wait in list(self._body_waits):
+            wait.expire()  # on the next loop pass: the read answers 503
 
     def ensure_process_pool(self) -> ProcessPoolExecutor:
         """The process pool, created here if the lifespan did not run (e.g. ``asginl``)."""

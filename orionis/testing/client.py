@@ -170,6 +170,11 @@ class TestClient(httpx.Client):
     Per-request test options go in ``extensions={"orionis": {...}}``:
     ``{"truncate": n}`` delivers only ``n`` body bytes and then behaves as if the client left;
     ``{"target": "*"}`` sends the request target ``*`` (``OPTIONS *``) instead of the URL's path.
+    ``{"stall": n}`` delivers only ``n`` body bytes and then nothing more, ever (a client gone
+    quiet; ``"stalled": threading.Event()`` is set once the app waits for the rest);
+    ``{"piece": n}`` delivers the body in ``n``-byte pieces; ``{"record": []}`` collects a
+    ``"read"`` per body read the app makes; ``{"authority": "host"}`` (HTTP/2) sends an
+    ``:authority`` besides the Host header.
     """
 
     __test__ = False  # not a pytest test class

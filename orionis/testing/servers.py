@@ -31,6 +31,14 @@ _CHUNK = 64 * 1024
 #   "truncate": int  deliver only this many body bytes, then behave as if the client left
 #   "target": str    the request target the server hands over instead of the URL's path,
 #                    e.g. "*" for ``OPTIONS *`` (httpx cannot send the asterisk form)
+#   "stall": int     deliver only this many body bytes, then nothing more, ever (the client
+#                    stays connected but idle) until the response is complete
+#   "stalled": threading.Event  set when the app waits for stalled bytes
+#   "piece": int     deliver the body in pieces of this many bytes (default 64 KiB)
+#   "record": list   the server appends "read" each time the app asks for body (an ASGI
+#                    receive(), an RSGI protocol() call or iteration step)
+#   "authority": str HTTP/2 only: the :authority, sent besides the request's Host header
+#                    (Granian's RSGI side passes both; its ASGI side passes only Host)
 OPTIONS_KEY = "orionis"
 
 
@@ -47,6 +55,11 @@ class Exchange:
     events: queue.Queue[tuple[Any, ...]] = field(default_factory=queue.Queue)
     truncate: int | None = None
     target: str | None = None
+    stall: int | None = None
+    stalled: Any = None  # a threading.Event, or None
+    piece: int = _CHUNK
+    record: list[str] | None = None
+    authority: str | None = None
     disconnected: asyncio.Event | None = None  # created on the loop
     complete: asyncio.Event | None = None
     started: bool = False
@@ -55,6 +68,34 @@ class Exchange:
         opts = self.request.extensions.get(OPTIONS_KEY) or {}
         self.truncate = opts.get("truncate")
         self.target = opts.get("target")
+        self.stall = opts.get("stall")
+        self.stalled = opts.get("stalled")
+        self.piece = opts.get("piece", _CHUNK)
+        self.record = opts.get("record")
+        self.authority = opts.get("authority")
+
+    def pieces(self) -> list[bytes]:
+        """The body as the server delivers it (only the first ``stall`` bytes if stalled)."""
+        body = self.body if self.stall is None else self.body[: self.stall]
+        size = self.piece
+        return [body[i : i + size] for i in range(0, len(body), size)] or [b""]
+
+    def read(self) -> None:
+        if self.record is not None:
+            self.record.append("read")
+
+    async def stalling(self) -> None:
+        """Wait like a server whose client went quiet: until the exchange is over."""
+        assert self.complete is not None and self.disconnected is not None
+        if self.stalled is not None:
+            self.stalled.set()
+        done = asyncio.ensure_future(self.complete.wait())
+        left = asyncio.ensure_future(self.disconnected.wait())
+        try:
+            await asyncio.wait({done, left}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            done.cancel()
+            left.cancel()
 
     def start(self, status: int, headers: list[tuple[str, str]]) -> None:
         if self.started:
@@ -79,16 +120,23 @@ class Exchange:
             self.complete.set()
 
 
+async def _until_over(ex: Exchange) -> None:
+    assert ex.complete is not None and ex.disconnected is not None
+    done = asyncio.ensure_future(ex.complete.wait())
+    left = asyncio.ensure_future(ex.disconnected.wait())
+    try:
+        await asyncio.wait({done, left}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        done.cancel()
+        left.cancel()
+
+
 def _target(ex: Exchange) -> tuple[str, str, bytes]:
     if ex.target is not None:  # as uvicorn and Granian pass "*": path "*", no query
         return ex.target, "", ex.target.encode("ascii")
     raw = ex.request.url.raw_path
     raw_path, _, query = raw.partition(b"?")
     return unquote(raw_path.decode("ascii")), query.decode("ascii"), raw_path
-
-
-def _pieces(body: bytes) -> list[bytes]:
-    return [body[i : i + _CHUNK] for i in range(0, len(body), _CHUNK)] or [b""]
 
 
 class ASGIServer:
@@ -142,30 +190,28 @@ class ASGIServer:
         }
 
     async def run(self, ex: Exchange) -> None:
-        pieces = _pieces(ex.body)
+        pieces = ex.pieces()
         if ex.truncate is not None:
             pieces = [ex.body[: ex.truncate]]
         pending = list(pieces)
         assert ex.complete is not None and ex.disconnected is not None
+        stalling = ex.stall is not None
 
         async def receive() -> dict[str, Any]:
+            ex.read()
             if pending:
                 piece = pending.pop(0)
-                if ex.truncate is not None:
+                if ex.truncate is not None or stalling:
                     if piece:
                         return {"type": "http.request", "body": piece, "more_body": True}
-                    return {"type": "http.disconnect"}
-                return {"type": "http.request", "body": piece, "more_body": bool(pending)}
+                    if ex.truncate is not None:
+                        return {"type": "http.disconnect"}
+                else:
+                    return {"type": "http.request", "body": piece, "more_body": bool(pending)}
             if ex.truncate is not None:
                 return {"type": "http.disconnect"}
             # Like a server: nothing more until the response is done or the client leaves.
-            done = asyncio.ensure_future(ex.complete.wait())
-            left = asyncio.ensure_future(ex.disconnected.wait())
-            try:
-                await asyncio.wait({done, left}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                done.cancel()
-                left.cancel()
+            await (ex.stalling() if stalling else _until_over(ex))
             return {"type": "http.disconnect"}
 
         async def send(message: dict[str, Any]) -> None:
@@ -276,7 +322,11 @@ class _RSGIProtocol:
 
     async def __call__(self) -> bytes:
         self._take_body()
+        self._ex.read()
         if self._ex.truncate is not None:
+            raise ProtocolClosed("RSGI transport is closed")
+        if self._ex.stall is not None:
+            await self._ex.stalling()
             raise ProtocolClosed("RSGI transport is closed")
         return self._ex.body
 
@@ -287,14 +337,20 @@ class _RSGIProtocol:
     async def _iterate(self) -> Any:
         ex = self._ex
         if ex.truncate is not None:
+            ex.read()
             if ex.truncate:
                 yield ex.body[: ex.truncate]
             yield b""  # Granian's marker for a body error...
             yield b""  # ...then its usual end
             return
-        for piece in _pieces(ex.body):
+        for piece in ex.pieces():
+            ex.read()
             if piece:
                 yield piece
+        ex.read()
+        if ex.stall is not None:
+            await ex.stalling()
+            return  # the exchange is over: nobody reads on
         if self._http2:
             yield b""  # HTTP/2 ends clean bodies with an empty DATA frame too
         yield b""
@@ -370,9 +426,12 @@ class RSGIServer:
             if v.isascii()
         ]
         authority = None
-        if http2:  # HTTP/2: the host travels as :authority, not as a header
-            authority = next((v for k, v in pairs if k == "host"), None)
-            pairs = [(k, v) for k, v in pairs if k != "host"]
+        if http2 and ex.authority is not None:  # both, as a client may send them
+            authority = ex.authority
+        elif http2:  # HTTP/2: the (first) host travels as :authority, not as a header
+            hosts = [i for i, (k, _) in enumerate(pairs) if k == "host"]
+            if hosts:
+                authority = pairs.pop(hosts[0])[1]
         scope = _RSGIScope(
             proto="http",
             http_version=self.http_version if self.http_version != "1.0" else "1",
