@@ -196,9 +196,7 @@ class CSRFMiddleware(Middleware):
             if origin.strip().lower() == "null":
                 return "the Origin header is 'null' (a sandboxed or privacy-redirected page)."
             if not self._allowed_origin(request, _origin_of(origin)):
-                return (
-                    "the Origin header is not this site's origin nor in trusted_origins."
-                )
+                return "the Origin header is not this site's origin nor in trusted_origins."
         elif site is None and request.scheme == "https":
             referer = headers.get("referer")
             if referer is None:
@@ -214,8 +212,7 @@ class CSRFMiddleware(Middleware):
             return f"the {self.cookie_name} cookie is missing; load a page of this site first."
         if not self._valid(cookie, binding):
             return (
-                f"the {self.cookie_name} cookie is not a token this site issued "
-                "for this session."
+                f"the {self.cookie_name} cookie is not a token this site issued for this session."
             )
         sent = request.headers.get(self.header_name)
         if sent is None:

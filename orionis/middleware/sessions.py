@@ -119,9 +119,7 @@ class RedisSessionBackend:
     ``SessionStoreUnavailable``, which the middleware answers with a 503.
     """
 
-    def __init__(
-        self, url: str, *, prefix: str = "orionis:session:", timeout: float = 5.0
-    ) -> None:
+    def __init__(self, url: str, *, prefix: str = "orionis:session:", timeout: float = 5.0) -> None:
         if not isinstance(url, str) or "://" not in url:
             raise ValueError(
                 f"RedisSessionBackend takes a URL like 'redis://host:6379', not {url!r}"
