@@ -55,7 +55,7 @@ def _origin_of(url: str) -> str | None:
         port = parts.port
     except ValueError:
         return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
         return None
     default = 443 if parts.scheme == "https" else 80
     host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
@@ -195,7 +195,8 @@ class CSRFMiddleware(Middleware):
         if origin is not None:
             if origin.strip().lower() == "null":
                 return "the Origin header is 'null' (a sandboxed or privacy-redirected page)."
-            if not self._allowed_origin(request, _origin_of(origin)):
+            parsed = _origin_of(origin)
+            if parsed != origin.strip().lower() or not self._allowed_origin(request, parsed):
                 return "the Origin header is not this site's origin nor in trusted_origins."
         elif site is None and request.scheme == "https":
             referer = headers.get("referer")
