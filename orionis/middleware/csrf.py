@@ -3,8 +3,8 @@
     app.add_middleware(SessionMiddleware, secret_key=SECRET)     # first: CSRF binds to it
     app.add_middleware(CSRFMiddleware, secret_key=SECRET, trusted_origins=["https://app.example"])
 
-Unsafe methods (POST, PUT, PATCH, DELETE) must pass two checks, else 403 problem+json naming
-the failed one:
+Unsafe methods (POST, PUT, PATCH, DELETE: all but GET, HEAD, OPTIONS, TRACE) must pass two
+checks, else 403 problem+json naming the failed one:
 
 1. Where the request comes from: ``Sec-Fetch-Site`` (``cross-site`` refused, ``same-site``
    refused unless ``allow_same_site=True``), ``Origin`` (the request's own origin or one of
@@ -38,7 +38,7 @@ from orionis.responses import Response
 
 __all__ = ["CSRFMiddleware"]
 
-UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SAFE = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})  # every other method is checked
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 SESSION_KEY = "_csrf"
 MAX_TOKEN = 256  # a real token is 87 characters
@@ -139,7 +139,7 @@ class CSRFMiddleware(Middleware):
     # -- the checks ------------------------------------------------------------------------
     async def handle(self, request: Request, call_next: CallNext) -> Response:
         cookies = request.cookies
-        if request.method in UNSAFE and not self._exempt(request):
+        if request.method not in SAFE and not self._exempt(request):
             bearer = request.headers.get("authorization", "")[:7].lower() == "bearer "
             if bearer and not cookies:  # an API call: the browser sends nothing ambient
                 return await call_next()
@@ -165,10 +165,7 @@ class CSRFMiddleware(Middleware):
             return True
         if not self.exempt_names:
             return False
-        route = request.route
-        if route is None:  # global middleware runs before routing: match here
-            request.app.routes_table.resolve(request)
-            route = request.route
+        route = _route_of(request)
         return route is not None and route.name in self.exempt_names
 
     def _own_origin(self, request: Request) -> str:
@@ -218,15 +215,29 @@ class CSRFMiddleware(Middleware):
         sent = request.headers.get(self.header_name)
         if sent is None:
             content_type = (request.headers.get("content-type") or "").lower()
-            if content_type.startswith(FORM_TYPES):
-                await request.body()  # within the body limits; cached for the handler
+            # Read within the route's body limit (cached for the handler); a route that
+            # streams its body without a limit must send the header instead.
+            if content_type.startswith(FORM_TYPES) and (
+                _route_of(request) is None or request.max_body_size is not None
+            ):
+                await request.body()
                 value = (await request.form()).get(self.field_name)
                 sent = value if isinstance(value, str) else None
         if sent is None:
             return (
                 f"no token was sent; send request.state.csrf_token as the {self.header_name} "
-                f"header or the {self.field_name} form field."
+                f"header or the {self.field_name} field of a form body."
             )
         if not hmac.compare_digest(sent.encode("utf-8"), cookie.encode("utf-8")):
             return f"the token sent does not match the {self.cookie_name} cookie."
         return None
+
+
+def _route_of(request: Request) -> Any:
+    """The matched route, matching it here when this runs as global middleware (before
+    routing); that also applies the route's ``max_body_size`` to the request."""
+    route = request.route
+    if route is None:
+        request.app.routes_table.resolve(request)
+        route = request.route
+    return route

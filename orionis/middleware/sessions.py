@@ -113,10 +113,10 @@ class _Signer(TimestampSigner):
 class RedisSessionBackend:
     """Session data in Redis (redis-py's asyncio client), shared by every worker and machine.
 
-    Connects lazily, on the first request of each event loop (each worker has its own);
-    ``await backend.close()`` (e.g. ``app.on(Lifespan.SHUTDOWN, backend.close)``) closes the
-    pool. Each command is bounded by ``timeout`` seconds; a failure raises
-    ``SessionStoreUnavailable``, which the middleware answers with a 503.
+    Connects lazily, on the first request of each event loop (each worker has its own), or
+    at startup with ``app.on(Lifespan.STARTUP, backend.connect)``; ``backend.close`` (a
+    shutdown callback) closes the pool. Each command is bounded by ``timeout`` seconds; a
+    failure raises ``SessionStoreUnavailable``, which the middleware answers with a 503.
     """
 
     def __init__(self, url: str, *, prefix: str = "orionis:session:", timeout: float = 5.0) -> None:
@@ -169,6 +169,11 @@ class RedisSessionBackend:
 
     async def delete(self, session_id: str) -> None:
         await self._run("delete", lambda r: r.delete(self.prefix + session_id))
+
+    async def connect(self) -> None:
+        """Check that Redis answers (a startup callback: a wrong URL stops the worker then,
+        not on the first request). Optional: the connection is otherwise made on first use."""
+        await self._run("ping", lambda r: r.ping())
 
     async def close(self) -> None:
         """Close this event loop's connection pool (a shutdown callback)."""

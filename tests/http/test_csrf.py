@@ -210,3 +210,26 @@ def test_bearer_api_calls_without_cookies_pass(interface: str) -> None:
         # With the browser's cookies attached, the bearer header buys nothing.
         token_of(client)
         refused(client.post("/api/items", headers=api), "Origin")
+
+
+def test_form_token_is_read_within_the_body_limits(interface: str) -> None:
+    app = Application(max_body_size=1000)
+    app.add_middleware(CSRFMiddleware, secret_key=SECRET)
+    app.get("/form", lambda request: {"token": request.state.csrf_token})
+
+    @app.post("/upload", max_body_size=None)  # streams its body: the form is not read first
+    async def upload(request: Request) -> dict:
+        return {"size": sum([len(chunk) async for chunk in request.stream()])}
+
+    app.post("/submit", lambda: {"ok": True})
+    with TestClient(app, interface) as client:
+        token = token_of(client)
+        big = client.post("/submit", data={"csrf_token": token, "pad": "x" * 5000})
+        assert big.status_code == 413
+        assert big.headers["content-type"] == "application/problem+json"
+        body = {"csrf_token": token, "pad": "x" * 5000}
+        refused(client.post("/upload", data=body), "no token was sent")
+        ok = client.post("/upload", data=body, headers={"x-csrf-token": token})
+        assert ok.status_code == 200 and ok.json()["size"] > 5000
+        patch = client.patch("/submit", headers={"origin": "https://evil.example"})
+        refused(patch, "Origin")

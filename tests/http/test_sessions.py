@@ -15,9 +15,10 @@ import pytest
 import redis
 
 from orionis import Application, Request
+from orionis.exceptions import LifespanError
 from orionis.middleware import RedisSessionBackend, SessionMiddleware
 from orionis.testing import TestClient
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisServer, free_port
 
 SECRET = "s" * 32
 
@@ -264,9 +265,7 @@ def test_planted_session_id_is_never_adopted(interface: str, redis_server: Redis
             assert r.status_code == 200 and r.json()["user"] is None
 
 
-def test_redis_killed_mid_test_is_a_503(
-    interface: str, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_redis_killed_mid_test_is_a_503(interface: str, caplog: pytest.LogCaptureFixture) -> None:
     server = RedisServer().start()
     app, _ = redis_app(server.url)
     try:
@@ -286,3 +285,16 @@ def test_redis_killed_mid_test_is_a_503(
     finally:
         server.stop()
     assert "session store read failed" in caplog.text
+
+
+def test_connect_at_startup_fails_loudly_on_a_dead_redis(interface: str) -> None:
+    from orionis import Lifespan
+
+    backend = RedisSessionBackend(f"redis://127.0.0.1:{free_port()}", timeout=2.0)
+    app = session_app(backend=backend)
+    app.on(Lifespan.STARTUP, backend.connect)
+    with (
+        pytest.raises(LifespanError, match="session store ping failed"),
+        TestClient(app, interface),
+    ):
+        pass
