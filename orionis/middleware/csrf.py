@@ -13,8 +13,9 @@ checks, else 403 problem+json naming the failed one:
 2. A double-submit token: the cookie ``csrftoken`` holds ``nonce.HMAC(secret, binding|nonce)``
    and the request must send the same value in ``X-CSRF-Token`` or a ``csrf_token`` form field.
    A cookie that is not signed with the secret (planted by a sibling subdomain, made up) fails;
-   with ``SessionMiddleware`` outside this one, the token is bound to the session (a random
-   key kept in ``request.session["_csrf"]``), so a token from another session fails too.
+   with ``SessionMiddleware`` outside this one, the token is bound to the session once it holds
+   data (a random key kept in ``request.session["_csrf"]``), so a token from another signed-in
+   session fails too.
 
 Handlers read the token as ``request.state.csrf_token`` (render it into forms). Requests with
 ``Authorization: Bearer`` and no cookies are let through: a browser cannot be tricked into
@@ -128,8 +129,10 @@ class CSRFMiddleware(Middleware):
 
     @staticmethod
     def _binding(request: Request) -> str:
+        # Bound once the session holds something (a signed-in user): anonymous visitors
+        # get no session written just for CSRF (no Redis key per drive-by request).
         session = getattr(request, "_session", None)
-        if session is None:
+        if not session:
             return ""
         key = session.get(SESSION_KEY)
         if not isinstance(key, str):
@@ -169,7 +172,8 @@ class CSRFMiddleware(Middleware):
         return route is not None and route.name in self.exempt_names
 
     def _own_origin(self, request: Request) -> str:
-        return f"{request.scheme}://{request.host}".lower()
+        own = f"{request.scheme}://{request.host}".lower()
+        return _origin_of(own) or own  # "http://host:80" is "http://host"
 
     def _allowed_origin(self, request: Request, origin: str | None) -> bool:
         return origin is not None and (

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 import orjson
-from itsdangerous import BadSignature, TimestampSigner
+from itsdangerous import BadData, TimestampSigner
 from itsdangerous.encoding import base64_decode, base64_encode
 
 from orionis.exceptions import problem
@@ -251,7 +251,7 @@ class SessionMiddleware(Middleware):
             try:
                 payload = self.signer.unsign(raw, max_age=self.max_age)
                 return Session(_loads(base64_decode(payload)))
-            except (BadSignature, ValueError):  # tampered, expired, malformed
+            except (BadData, ValueError):  # tampered, expired, malformed
                 return Session({})
         if not _SESSION_ID.fullmatch(raw):
             return Session({})

@@ -32,6 +32,12 @@ def csrf_app(sessions: bool = True, **options: Any) -> Application:
     async def form(request: Request) -> dict:
         return {"token": request.state.csrf_token}
 
+    @app.post("/login/{user}")
+    async def login(request: Request, user: str) -> dict:
+        request.session.regenerate()
+        request.session["user"] = user
+        return {"user": user}
+
     @app.post("/submit")
     async def submit(request: Request) -> dict:
         form = await request.form() if "form" in request.headers.get("content-type", "") else {}
@@ -179,12 +185,29 @@ def test_cookie_tossing_with_a_chosen_token_fails(interface: str, sessions: bool
             refused(r, "not a token this site issued")
 
 
+def login(client: TestClient, user: str) -> str:
+    """Sign in (passing CSRF), then the token bound to the signed-in session."""
+    r = client.post(f"/login/{user}", headers={"x-csrf-token": token_of(client)})
+    assert r.status_code == 200, r.text
+    return token_of(client)
+
+
+def test_signing_in_binds_the_token_to_the_session(interface: str) -> None:
+    with TestClient(csrf_app(), interface) as client:
+        anonymous = token_of(client)
+        assert "set-cookie" not in client.get("/form").headers  # no session written for CSRF
+        bound = login(client, "ada")
+        assert bound != anonymous
+        assert client.post("/submit", headers={"x-csrf-token": bound}).status_code == 200
+        refused(client.post("/submit", headers={"x-csrf-token": anonymous}), "not match")
+
+
 def test_token_from_another_session_fails(interface: str) -> None:
     app = csrf_app()
     with TestClient(app, interface) as attacker:
-        theirs = token_of(attacker)  # validly signed, for the attacker's own session
+        theirs = login(attacker, "mallory")  # validly signed, for the attacker's own session
     with TestClient(app, interface) as victim:
-        token_of(victim)
+        login(victim, "ada")
         session = victim.cookies["session"]
         r = victim.post(
             "/submit",
