@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from orionis import Application, Request
-from orionis.middleware import CSRFMiddleware, SessionMiddleware
+from orionis.middleware import CORSMiddleware, CSRFMiddleware, SessionMiddleware
 from orionis.testing import TestClient
 
 SECRET = "c" * 32
@@ -256,3 +256,19 @@ def test_form_token_is_read_within_the_body_limits(interface: str) -> None:
         assert ok.status_code == 200 and ok.json()["size"] > 5000
         patch = client.patch("/submit", headers={"origin": "https://evil.example"})
         refused(patch, "Origin")
+
+
+def test_a_cors_policy_reflecting_origins_does_not_open_csrf(interface: str) -> None:
+    # A too-permissive CORS setup echoes any origin with credentials; CSRF still refuses.
+    app = Application()
+    app.add_middleware(CORSMiddleware, allow_origin_regex=".*", allow_credentials=True)
+    app.add_middleware(SessionMiddleware, secret_key=SECRET)
+    app.add_middleware(CSRFMiddleware, secret_key=SECRET)
+    app.get("/form", lambda request: {"token": request.state.csrf_token})
+    app.post("/transfer", lambda: {"sent": True})
+    with TestClient(app, interface) as client:
+        token = token_of(client)
+        evil = {"origin": "https://evil.example", "x-csrf-token": token}
+        r = client.post("/transfer", headers=evil)
+        refused(r, "Origin")
+        assert r.headers["access-control-allow-origin"] == "https://evil.example"
