@@ -126,6 +126,7 @@ class Request:
         "_json",
         "_query_params",
         "_server",
+        "_session",
         "_state",
         "_stream_consumed",
         "app",
@@ -250,6 +251,17 @@ class Request:
     @property
     def url(self) -> URL:
         return URL(self.scheme, self.host, self.path, self.query_string)
+
+    @property
+    def session(self) -> dict[str, Any]:
+        """The session dict that ``SessionMiddleware`` loaded for this request."""
+        session = getattr(self, "_session", None)  # set only by SessionMiddleware
+        if session is None:
+            raise RuntimeError(
+                "request.session needs SessionMiddleware: "
+                "app.add_middleware(SessionMiddleware, secret_key=...)"
+            )
+        return session
 
     @property
     def state(self) -> State:
