@@ -58,6 +58,7 @@ class Request:
         "_error",
         "_form",
         "_headers",
+        "_host_override",
         "_json",
         "_query_params",
         "_server",
@@ -92,6 +93,7 @@ class Request:
         self._form: FormData | None = None
         self._context: Any = None  # dependencies.RequestContext, when the handler needs one
         self._error: BaseException | None = None  # what the handler raised, for cleanups
+        self._host_override: str | None = None  # set by _override_peer (trusted proxy)
 
     # -- adapter hooks -------------------------------------------------------------------
     def _raw_headers(self) -> list[tuple[str, str]]:
@@ -165,6 +167,8 @@ class Request:
     @property
     def host(self) -> str:
         """The requested host (and port), only if it is well-formed; else the server address."""
+        if self._host_override is not None:
+            return self._host_override
         authority = self._authority()
         if authority is None:
             hosts = self.headers.getlist("host")
@@ -176,6 +180,25 @@ class Request:
             return "localhost"
         host = f"[{server.host}]" if ":" in server.host else server.host
         return f"{host}:{server.port}"
+
+    def _override_peer(
+        self,
+        client: Address | None = None,
+        scheme: str | None = None,
+        host: str | None = None,
+    ) -> None:
+        """Replace what the server reported with what a trusted proxy forwarded.
+
+        Used by ``ProxyHeadersMiddleware``; the values must already be validated. ``None``
+        leaves a part as it is.
+        """
+        if client is not None:
+            _ = self.server  # resolve the server address before the client is replaced
+            self._client = client
+        if scheme is not None:
+            self.scheme = scheme
+        if host is not None:
+            self._host_override = host
 
     @property
     def url(self) -> URL:
