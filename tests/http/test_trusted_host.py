@@ -138,7 +138,9 @@ def test_forwarded_host_from_a_trusted_proxy_is_the_one_checked(interface: str) 
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=["public.example"])
     app.get("/")(lambda: "ok")
     with TestClient(app, interface, client=("10.0.0.1", 1234)) as client:
-        ok = client.get("/", headers={"host": "internal:8000", "x-forwarded-host": "public.example"})
+        ok = client.get(
+            "/", headers={"host": "internal:8000", "x-forwarded-host": "public.example"}
+        )
         bad = client.get("/", headers={"host": "public.example", "x-forwarded-host": "evil.com"})
     assert ok.status_code == 200
     assert bad.status_code == 400
