@@ -295,3 +295,27 @@ def test_request_is_untouched(interface: str) -> None:
         r = client.post("/echo", content=BODY, headers={"accept-encoding": "gzip"})
     assert r.content == BODY
     assert r.headers["content-encoding"] == "gzip"
+
+
+def test_large_bodies_and_chunks_go_through_the_thread_pool(interface: str) -> None:
+    large = b"0123456789abcdef" * 40_000  # 640 KB, over THREADPOOL_THRESHOLD
+    app = Application()
+    app.add_middleware(GZipMiddleware)
+    app.get("/body")(lambda: Response(large))
+
+    @app.get("/chunks")
+    async def chunks() -> StreamingResponse:
+        async def parts() -> AsyncIterator[bytes]:
+            yield large
+            yield large
+
+        return StreamingResponse(parts())
+
+    with TestClient(app, interface) as client:
+        body = client.get("/body", headers={"accept-encoding": "gzip"})
+        stream = client.get("/chunks", headers={"accept-encoding": "gzip"})
+    assert body.headers["content-encoding"] == "gzip"
+    assert int(body.headers["content-length"]) < len(large) // 10
+    assert body.content == large
+    assert stream.headers["content-encoding"] == "gzip"
+    assert stream.content == large * 2
