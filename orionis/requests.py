@@ -123,6 +123,7 @@ class Request:
         "_error",
         "_form",
         "_headers",
+        "_host_override",
         "_json",
         "_query_params",
         "_server",
@@ -163,6 +164,7 @@ class Request:
         # Set when the connection cannot carry another request after this answer (broken
         # framing, a body left unread or stalled): adapters then add ``Connection: close``.
         self._close_connection = False
+        self._host_override: str | None = None  # set by _override_peer (trusted proxy)
 
     # -- adapter hooks -------------------------------------------------------------------
     def _raw_headers(self) -> list[tuple[str, str]]:
@@ -236,6 +238,8 @@ class Request:
     @property
     def host(self) -> str:
         """The requested host (and port), only if it is well-formed; else the server address."""
+        if self._host_override is not None:
+            return self._host_override
         authority = self._authority()
         if authority is None:
             hosts = self.headers.getlist("host")
@@ -247,6 +251,25 @@ class Request:
             return "localhost"
         host = f"[{server.host}]" if ":" in server.host else server.host
         return f"{host}:{server.port}"
+
+    def _override_peer(
+        self,
+        client: Address | None = None,
+        scheme: str | None = None,
+        host: str | None = None,
+    ) -> None:
+        """Replace what the server reported with what a trusted proxy forwarded.
+
+        Used by ``ProxyHeadersMiddleware``; the values must already be validated. ``None``
+        leaves a part as it is.
+        """
+        if client is not None:
+            _ = self.server  # resolve the server address before the client is replaced
+            self._client = client
+        if scheme is not None:
+            self.scheme = scheme
+        if host is not None:
+            self._host_override = host
 
     @property
     def url(self) -> URL:

@@ -72,7 +72,7 @@ def _headers(request: Request, response: Response) -> list[tuple[str, str]]:
 
 class RSGIRequest(Request):
     interface = "rsgi"
-    __slots__ = ("_protocol", "_rsgi_headers", "_scope")
+    __slots__ = ("_protocol", "_rsgi_headers", "_scheme", "_scope")
 
     # Every scope attribute is a Rust -> Python conversion (50-160 ns), so only what routing
     # needs is read here; the query string and scheme are read when first asked for.
@@ -81,6 +81,7 @@ class RSGIRequest(Request):
         self._scope = scope
         self._protocol = protocol
         self._rsgi_headers: Any = None
+        self._scheme: str | None = None  # set only by Request._override_peer
         self.method = scope.method
         path = scope.path
         root = app.root_path  # RSGI has no root_path: the app's setting, as under ASGI
@@ -101,7 +102,12 @@ class RSGIRequest(Request):
 
     @property  # type: ignore[override]
     def scheme(self) -> str:
-        return self._scope.scheme
+        scheme = self._scheme
+        return self._scope.scheme if scheme is None else scheme
+
+    @scheme.setter
+    def scheme(self, value: str) -> None:
+        self._scheme = value
 
     def _native_headers(self) -> Any:
         headers = self._rsgi_headers
