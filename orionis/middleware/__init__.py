@@ -6,6 +6,13 @@ trusted-host, rate-limit and GZip middleware are not built yet.
 
 from orionis.middleware.base import CallNext, Middleware
 from orionis.middleware.cors import CORSMiddleware
+from orionis.middleware.rate_limit import RateLimitMiddleware
 from orionis.middleware.security_headers import SecurityHeadersMiddleware
 
-__all__ = ["CORSMiddleware", "CallNext", "Middleware", "SecurityHeadersMiddleware"]
+__all__ = [
+    "CORSMiddleware",
+    "CallNext",
+    "Middleware",
+    "RateLimitMiddleware",
+    "SecurityHeadersMiddleware",
+]

@@ -1,0 +1,236 @@
+"""Rate limits: fixed windows counted per key, in memory or shared through Redis.
+
+    app.add_middleware(RateLimitMiddleware, limit="100/minute")                 # per client IP
+    app.add_middleware(RateLimitMiddleware, limit="1000/hour", key=header_key("X-API-Key"),
+                       storage="redis://127.0.0.1:6379/0")                       # all workers
+
+    @app.post("/login", rate_limit="5/minute")          # this route alone, on top of the above
+    async def login(...): ...
+
+Every answer carries ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset``
+(seconds until the window ends); a request over the limit gets a 429 problem with
+``Retry-After`` and the handler does not run.
+
+``memory://`` keeps at most ``max_keys`` counters (100,000 by default: about 25 MB for
+keys such as IP addresses), least recently used first out: a flood of distinct keys cannot grow the process, but
+an evicted key starts a fresh window. Each worker counts alone. ``redis://...`` shares the
+count between workers and machines with one atomic script call (one round trip) per request.
+When Redis fails, ``on_error="open"`` (the default) lets requests through and
+``on_error="closed"`` answers 503; either way the outage is logged once, and its end too.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import logging
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from orionis.exceptions import problem
+from orionis.middleware.base import CallNext, Middleware
+from orionis.responses import Response
+
+if TYPE_CHECKING:
+    from orionis.requests import Request
+
+__all__ = ["RateLimitMiddleware", "client_ip", "header_key", "parse_limit"]
+
+logger = logging.getLogger("orionis.ratelimit")
+
+_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+_LIMIT = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(\d+\s*)?(second|minute|hour|day)s?\s*$", re.I)
+
+# INCR the window's counter, give it a lifetime on first use; returns the new count.
+_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+
+
+def parse_limit(text: str) -> tuple[int, int]:
+    """``"100/minute"``, ``"10/second"``, ``"5 per hour"``, ``"50/15 minutes"`` -> (count, seconds)."""
+    match = _LIMIT.match(text) if isinstance(text, str) else None
+    if match is None or int(match[1]) < 1:
+        raise ValueError(
+            f"rate limit {text!r} is not understood; write a positive count per period, "
+            "like '100/minute', '10/second', '5 per hour' or '50/15 minutes'"
+        )
+    multiple = int(match[2]) if match[2] else 1
+    if multiple < 1:
+        raise ValueError(f"rate limit {text!r}: the period count must be at least 1")
+    return int(match[1]), multiple * _PERIODS[match[3].lower()]
+
+
+def client_ip(request: Request) -> str:
+    """The peer address (put ``ProxyHeadersMiddleware`` first behind a proxy)."""
+    client = request.client
+    return client[0] if client else "unknown"
+
+
+def header_key(name: str) -> Callable[[Request], str | None]:
+    """A key from a request header; requests without it are counted by client address."""
+    lowered = name.lower()
+
+    def key(request: Request) -> str | None:
+        value = request.headers.get(lowered)
+        return f"{lowered}:{value}" if value else None
+
+    return key
+
+
+class _MemoryStore:
+    """Fixed-window counters in an LRU-bounded dict: at most ``max_keys`` entries."""
+
+    def __init__(self, max_keys: int) -> None:
+        self.max_keys = max_keys
+        self.counters: OrderedDict[str, list[int]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self.counters)
+
+    async def hit(self, key: str, window: int, period: int) -> int:
+        counters = self.counters
+        entry = counters.get(key)
+        if entry is None or entry[0] != window:
+            counters[key] = entry = [window, 0]
+            if len(counters) > self.max_keys:
+                counters.popitem(last=False)
+        counters.move_to_end(key)
+        entry[1] += 1
+        return entry[1]
+
+
+class _RedisStore:
+    """One script call per hit; one client per event loop (workers, test loops)."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        import redis.asyncio  # the ``redis`` extra
+
+        self.url = url
+        self.timeout = timeout
+        self._redis = redis.asyncio
+        self._clients: dict[int, Any] = {}
+
+    def _script(self) -> Any:
+        import asyncio
+
+        loop = id(asyncio.get_running_loop())
+        script = self._clients.get(loop)
+        if script is None:
+            client = self._redis.from_url(
+                self.url, socket_timeout=self.timeout, socket_connect_timeout=self.timeout
+            )
+            script = self._clients[loop] = client.register_script(_SCRIPT)
+        return script
+
+    async def hit(self, key: str, window: int, period: int) -> int:
+        count = await self._script()(keys=[f"{key}:{window}"], args=[period * 1000 + 1000])
+        return int(count)
+
+
+class RateLimitMiddleware(Middleware):
+    """See the module docstring.
+
+    ``key`` maps a request to who is counted: a sync or async callable returning a string
+    (``None`` falls back to the client address). For a JWT claim, read it where your
+    auth put it, e.g. ``key=lambda r: getattr(r.state, "user_id", None)``, or decode the
+    token: ``async def key(r): return (await auth(r))["sub"]`` (a bad token then answers 401).
+    ``clock`` returns seconds (``time.time`` by default; tests pass their own).
+    """
+
+    def __init__(
+        self,
+        limit: str = "100/minute",
+        *,
+        key: Callable[[Request], Any] = client_ip,
+        storage: str = "memory://",
+        max_keys: int = 100_000,
+        on_error: str = "open",
+        prefix: str = "orionis:rl:",
+        timeout: float = 1.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.limit, self.period = parse_limit(limit)
+        self.limit_text = limit
+        if not callable(key):
+            raise TypeError(f"key must be a callable taking the request, got {key!r}")
+        if on_error not in ("open", "closed"):
+            raise ValueError(f"on_error is 'open' or 'closed', got {on_error!r}")
+        if not isinstance(max_keys, int) or max_keys < 1:
+            raise ValueError(f"max_keys must be a positive int, got {max_keys!r}")
+        self.key = key
+        self._key_is_async = inspect.iscoroutinefunction(key) or inspect.iscoroutinefunction(
+            getattr(key, "__call__", None)
+        )
+        self.on_error = on_error
+        self.prefix = prefix
+        self.clock = clock
+        self._failing = False
+        self.store: _MemoryStore | _RedisStore
+        if storage == "memory://":
+            self.store = _MemoryStore(max_keys)
+        elif storage.startswith(("redis://", "rediss://", "unix://")):
+            self.store = _RedisStore(storage, timeout)
+        else:
+            raise ValueError(
+                f"storage {storage!r} is not supported; write 'memory://' or "
+                "'redis://host:6379/0'"
+            )
+
+    def scoped(self, scope: str) -> RateLimitMiddleware:
+        """A copy counting under its own prefix (one per route), sharing the storage."""
+        limiter = copy.copy(self)
+        limiter.prefix = f"{self.prefix}{scope}:"
+        return limiter
+
+    async def handle(self, request: Request, call_next: CallNext) -> Response:
+        who = self.key(request)
+        if self._key_is_async or inspect.isawaitable(who):
+            who = await who
+        if who is None:
+            who = client_ip(request)
+        now = self.clock()
+        window = int(now // self.period)
+        reset = max(1, int((window + 1) * self.period - now + 0.999))
+        try:
+            count = await self.store.hit(f"{self.prefix}{who}", window, self.period)
+        except Exception as exc:  # Redis down, timed out, refused...
+            if not self._failing:
+                self._failing = True
+                logger.warning(
+                    "rate limit storage failed (%s: %s); requests are %s until it is back",
+                    type(exc).__name__,
+                    exc,
+                    "let through" if self.on_error == "open" else "refused with 503",
+                )
+            if self.on_error == "closed":
+                return problem(
+                    503,
+                    "The rate limiter is unavailable; try again shortly.",
+                    headers={"retry-after": "1"},
+                )
+            return await call_next()
+        if self._failing:
+            self._failing = False
+            logger.warning("rate limit storage is back; limits apply again")
+        headers = [
+            ("ratelimit-limit", str(self.limit)),
+            ("ratelimit-remaining", str(max(0, self.limit - count))),
+            ("ratelimit-reset", str(reset)),
+        ]
+        if count > self.limit:
+            response = problem(
+                429,
+                f"Too many requests: the limit is {self.limit_text}; retry in {reset} s.",
+                headers={"retry-after": str(reset)},
+            )
+            response.raw_headers.extend(headers)
+            return response
+        response = await call_next()
+        response.raw_headers.extend(headers)
+        return response
