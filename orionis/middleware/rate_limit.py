@@ -11,10 +11,11 @@ Every answer carries ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimi
 (seconds until the window ends); a request over the limit gets a 429 problem with
 ``Retry-After`` and the handler does not run.
 
-``memory://`` keeps at most ``max_keys`` counters (100,000 by default: about 25 MB for
-keys such as IP addresses), least recently used first out: a flood of distinct keys cannot grow the process, but
-an evicted key starts a fresh window. Each worker counts alone. ``redis://...`` shares the
-count between workers and machines with one atomic script call (one round trip) per request.
+``memory://`` keeps at most ``max_keys`` counters (100,000 by default: about 25 MB for keys
+such as IP addresses), least recently used first out: a flood of distinct keys cannot grow
+the process, but an evicted key starts a fresh window. Each worker counts alone.
+``redis://...`` shares the count between workers and machines with one atomic script call
+(one round trip) per request.
 When Redis fails, ``on_error="open"`` (the default) lets requests through and
 ``on_error="closed"`` answers 503; either way the outage is logged once, and its end too.
 """
@@ -53,7 +54,7 @@ return count
 
 
 def parse_limit(text: str) -> tuple[int, int]:
-    """``"100/minute"``, ``"10/second"``, ``"5 per hour"``, ``"50/15 minutes"`` -> (count, seconds)."""
+    """``"100/minute"``, ``"10/second"``, ``"5 per hour"``, ``"50/15 minutes"``: (count, s)."""
     match = _LIMIT.match(text) if isinstance(text, str) else None
     if match is None or int(match[1]) < 1:
         raise ValueError(
@@ -164,9 +165,6 @@ class RateLimitMiddleware(Middleware):
         if not isinstance(max_keys, int) or max_keys < 1:
             raise ValueError(f"max_keys must be a positive int, got {max_keys!r}")
         self.key = key
-        self._key_is_async = inspect.iscoroutinefunction(key) or inspect.iscoroutinefunction(
-            getattr(key, "__call__", None)
-        )
         self.on_error = on_error
         self.prefix = prefix
         self.clock = clock
@@ -178,8 +176,7 @@ class RateLimitMiddleware(Middleware):
             self.store = _RedisStore(storage, timeout)
         else:
             raise ValueError(
-                f"storage {storage!r} is not supported; write 'memory://' or "
-                "'redis://host:6379/0'"
+                f"storage {storage!r} is not supported; write 'memory://' or 'redis://host:6379/0'"
             )
 
     def scoped(self, scope: str) -> RateLimitMiddleware:
@@ -190,7 +187,7 @@ class RateLimitMiddleware(Middleware):
 
     async def handle(self, request: Request, call_next: CallNext) -> Response:
         who = self.key(request)
-        if self._key_is_async or inspect.isawaitable(who):
+        if inspect.isawaitable(who):  # an async key
             who = await who
         if who is None:
             who = client_ip(request)

@@ -61,7 +61,7 @@ def test_bad_options_are_refused() -> None:
     with pytest.raises(ValueError, match="'open' or 'closed'"):
         RateLimitMiddleware("1/second", on_error="maybe")
     app = Application()
-    with pytest.raises(ValueError, match="route '/x'.*like '100/minute'"):
+    with pytest.raises(ValueError, match=r"route '/x'.*like '100/minute'"):
         app.get("/x", lambda: None, rate_limit="often")
     with pytest.raises(TypeError, match="rate_limit is a string"):
         app.get("/y", lambda: None, rate_limit=10)
