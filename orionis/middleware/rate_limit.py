@@ -27,6 +27,7 @@ import inspect
 import logging
 import re
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -115,18 +116,18 @@ class _RedisStore:
         self.url = url
         self.timeout = timeout
         self._redis = redis.asyncio
-        self._clients: dict[int, Any] = {}
+        self._scripts: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
     def _script(self) -> Any:
         import asyncio
 
-        loop = id(asyncio.get_running_loop())
-        script = self._clients.get(loop)
+        loop = asyncio.get_running_loop()
+        script = self._scripts.get(loop)
         if script is None:
             client = self._redis.from_url(
                 self.url, socket_timeout=self.timeout, socket_connect_timeout=self.timeout
             )
-            script = self._clients[loop] = client.register_script(_SCRIPT)
+            script = self._scripts[loop] = client.register_script(_SCRIPT)
         return script
 
     async def hit(self, key: str, window: int, period: int) -> int:
