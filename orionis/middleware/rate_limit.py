@@ -111,7 +111,12 @@ class _RedisStore:
     """One script call per hit; one client per event loop (workers, test loops)."""
 
     def __init__(self, url: str, timeout: float) -> None:
-        import redis.asyncio  # the ``redis`` extra
+        try:
+            import redis.asyncio
+        except ImportError:  # pragma: no cover - the redis extra is in dev
+            raise ImportError(
+                "storage='redis://...' needs redis-py: pip install 'orionis[redis]'"
+            ) from None
 
         self.url = url
         self.timeout = timeout

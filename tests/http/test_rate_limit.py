@@ -11,11 +11,14 @@ import asyncio
 import logging
 import tracemalloc
 
+import jwt
 import pytest
 
 from orionis import Application
 from orionis.middleware import RateLimitMiddleware
 from orionis.middleware.rate_limit import _MemoryStore, header_key, parse_limit
+from orionis.requests import Request
+from orionis.security import JWTAuth
 from orionis.testing import TestClient
 from tests.redis_server import RedisServer
 
@@ -109,6 +112,25 @@ def test_keys_from_a_header_and_async_callables(interface: str) -> None:
         assert client.get("/", headers={"x-tenant": "t1"}).status_code == 200
         assert client.get("/", headers={"x-tenant": "t1"}).status_code == 429
         assert client.get("/", headers={"x-tenant": "t2"}).status_code == 200
+
+
+def test_keys_from_a_jwt_claim(interface: str) -> None:
+    secret = b"k" * 32
+    auth = JWTAuth(secret, algorithms=["HS256"])
+
+    async def subject(request: Request) -> str:
+        return f"sub:{(await auth(request))['sub']}"  # a bad token answers 401 here
+
+    app = limited_app(limit="1/hour", key=subject, clock=Clock())
+    ada = {"authorization": f"Bearer {jwt.encode({'sub': 'ada'}, secret, algorithm='HS256')}"}
+    bob = {"authorization": f"Bearer {jwt.encode({'sub': 'bob'}, secret, algorithm='HS256')}"}
+    with TestClient(app, interface) as client:
+        assert client.get("/", headers=ada).status_code == 200
+        assert client.get("/", headers=ada).status_code == 429
+        assert client.get("/", headers=bob).status_code == 200
+        bad = client.get("/", headers={"authorization": "Bearer a.b.c"})
+        assert bad.status_code == 401
+        assert bad.headers["www-authenticate"] == 'Bearer error="invalid_token"'
 
 
 def test_per_route_limits_work_without_the_middleware(interface: str) -> None:
