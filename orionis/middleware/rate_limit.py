@@ -235,5 +235,16 @@ class RateLimitMiddleware(Middleware):
             response.raw_headers.extend(headers)
             return response
         response = await call_next()
-        response.raw_headers.extend(headers)
+        _merge(response.raw_headers, headers)
         return response
+
+
+def _merge(raw: list[tuple[str, str]], headers: list[tuple[str, str]]) -> None:
+    """Several limiters on one request (global and per route): the tightest one is announced."""
+    for name, value in raw:
+        if name == "ratelimit-remaining":
+            if value.isdigit() and int(value) <= int(headers[1][1]):
+                return  # an inner limiter has less left: its headers stay
+            raw[:] = [h for h in raw if not h[0].startswith("ratelimit-")]
+            break
+    raw.extend(headers)

@@ -151,11 +151,20 @@ def test_per_route_limit_on_top_of_the_global_one(interface: str) -> None:
     app.get("/login", lambda: "in", rate_limit=RateLimitMiddleware("1/hour", clock=clock))
     app.get("/other", lambda: "o", rate_limit=RateLimitMiddleware("1/hour", clock=clock))
     with TestClient(app, interface) as client:
-        assert client.get("/login").status_code == 200
+        first = client.get("/login")
+        assert first.status_code == 200
+        # One set of headers, the tightest limit's (the route's 1/hour, not the global 100).
+        assert first.headers.get_list("ratelimit-remaining") == ["0"]
+        assert first.headers.get_list("ratelimit-limit") == ["1"]
         refused = client.get("/login")
         assert refused.status_code == 429
-        assert client.get("/other").status_code == 200  # each route counts alone
-        assert client.get("/").status_code == 404
+        assert refused.headers.get_list("ratelimit-limit") == ["1"]
+        other = client.get("/other")
+        assert other.status_code == 200  # each route counts alone
+        assert other.headers.get_list("ratelimit-remaining") == ["0"]
+        wide = client.get("/")
+        assert wide.status_code == 404
+        assert wide.headers.get_list("ratelimit-remaining") == ["96"]  # global: 4th request
 
 
 def test_a_flood_of_distinct_keys_stays_within_the_bound() -> None:
