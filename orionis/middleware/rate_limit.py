@@ -18,6 +18,8 @@ the process, but an evicted key starts a fresh window. Each worker counts alone.
 (one round trip) per request.
 When Redis fails, ``on_error="open"`` (the default) lets requests through and
 ``on_error="closed"`` answers 503; either way the outage is logged once, and its end too.
+During an outage Redis is tried again once a second (of ``clock``), not on every request,
+so a Redis that hangs costs one request per second its timeout, not every request.
 """
 
 from __future__ import annotations
@@ -83,6 +85,10 @@ def header_key(name: str) -> Callable[[Request], str | None]:
         return f"{lowered}:{value}" if value else None
 
     return key
+
+
+class _StillFailing(Exception):
+    pass
 
 
 class _MemoryStore:
@@ -175,6 +181,7 @@ class RateLimitMiddleware(Middleware):
         self.prefix = prefix
         self.clock = clock
         self._failing = False
+        self._retry_at = 0.0
         self.store: _MemoryStore | _RedisStore
         if storage == "memory://":
             self.store = _MemoryStore(max_keys)
@@ -201,8 +208,11 @@ class RateLimitMiddleware(Middleware):
         window = int(now // self.period)
         reset = max(1, int((window + 1) * self.period - now + 0.999))
         try:
+            if self._failing and now < self._retry_at:
+                raise _StillFailing  # an outage: the storage is retried once a second
             count = await self.store.hit(f"{self.prefix}{who}", window, self.period)
         except Exception as exc:  # Redis down, timed out, refused...
+            self._retry_at = now + 1.0
             if not self._failing:
                 self._failing = True
                 logger.warning(

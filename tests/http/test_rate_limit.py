@@ -236,6 +236,17 @@ def test_redis_outage_fails_open_logged_once(
             assert refused.headers["content-type"] == "application/problem+json"
             failures = [r for r in caplog.records if "failed" in r.getMessage()]
             assert len(failures) == 2  # once per limiter, not once per request
+            server.start()  # same port
+            with caplog.at_level(logging.WARNING, logger="orionis.ratelimit"):
+                skipped = client.get("/")  # within the second: Redis not tried yet
+                assert "ratelimit-limit" not in skipped.headers
+                clock.now += 1
+                back = client.get("/")
+            assert back.status_code == 200
+            assert back.headers["ratelimit-remaining"] == "1"  # counted (Redis restarted empty)
+            assert client.get("/").status_code == 200
+            assert client.get("/").status_code == 429
+            assert sum("apply again" in r.getMessage() for r in caplog.records) == 1
     finally:
         server.stop()
 
