@@ -11,8 +11,9 @@ Every answer carries ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimi
 (seconds until the window ends); a request over the limit gets a 429 problem with
 ``Retry-After`` and the handler does not run.
 
-``memory://`` keeps at most ``max_keys`` counters (100,000 by default: about 25 MB for keys
-such as IP addresses), least recently used first out: a flood of distinct keys cannot grow
+``memory://`` keeps at most ``max_keys`` counters (100,000 by default: about 25 MB; keys
+over 64 characters are stored as a digest, so no key makes a counter bigger), least recently
+used first out: a flood of distinct keys cannot grow
 the process, but an evicted key starts a fresh window. Each worker counts alone.
 ``redis://...`` shares the count between workers and machines with one atomic script call
 (one round trip) per request.
@@ -25,6 +26,7 @@ so a Redis that hangs costs one request per second its timeout, not every reques
 from __future__ import annotations
 
 import copy
+import hashlib
 import inspect
 import logging
 import re
@@ -204,6 +206,10 @@ class RateLimitMiddleware(Middleware):
             who = await who
         if who is None:
             who = client_ip(request)
+        elif not isinstance(who, str):
+            who = str(who)
+        if len(who) > 64:  # a long header value would make each counter as big: a digest
+            who = hashlib.blake2b(who.encode("utf-8", "replace"), digest_size=16).hexdigest()
         now = self.clock()
         window = int(now // self.period)
         reset = max(1, int((window + 1) * self.period - now + 0.999))

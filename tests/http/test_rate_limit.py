@@ -189,6 +189,20 @@ def test_a_flood_of_distinct_keys_stays_within_the_bound() -> None:
     assert "orionis:rl:client-00000000" not in store.counters
 
 
+def test_long_keys_are_stored_as_digests(interface: str) -> None:
+    limiter = RateLimitMiddleware("1/hour", key=header_key("x-k"), max_keys=10, clock=Clock())
+    app = Application()
+    app.get("/", lambda: "ok", rate_limit=limiter)
+    with TestClient(app, interface) as client:
+        for i in range(20):  # 8 kB keys: each counter would hold 8 kB without the digest
+            key = f"{i:04d}" + "x" * 8000
+            assert client.get("/", headers={"x-k": key}).status_code == 200
+        assert client.get("/", headers={"x-k": key}).status_code == 429  # still counted
+    stored = limiter.store.counters  # type: ignore[union-attr]
+    assert len(stored) == 10
+    assert max(len(k) for k in stored) < 100
+
+
 def test_the_bound_holds_over_http_and_defaults_to_100_000(interface: str) -> None:
     assert RateLimitMiddleware("1/hour").store.max_keys == 100_000  # type: ignore[union-attr]
     clock = Clock()
