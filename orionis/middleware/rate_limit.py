@@ -11,7 +11,7 @@ Every answer carries ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimi
 (seconds until the window ends); a request over the limit gets a 429 problem with
 ``Retry-After`` and the handler does not run.
 
-``memory://`` keeps at most ``max_keys`` counters (100,000 by default: about 25 MB; keys
+``memory://`` keeps at most ``max_keys`` counters (100,000 by default: about 35 MB at most; keys
 over 64 characters are stored as a digest, so no key makes a counter bigger), least recently
 used first out: a flood of distinct keys cannot grow
 the process, but an evicted key starts a fresh window. Each worker counts alone.
