@@ -200,6 +200,7 @@ class JWTAuth:
         jwks_timeout: float = 5.0,
         jwks_max_bytes: int = 256 * 1024,
         jwks_refresh_interval: float = 60.0,
+        jwks_max_age: float = 3600.0,
         require_exp: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -230,6 +231,7 @@ class JWTAuth:
                 timeout=jwks_timeout,
                 max_bytes=jwks_max_bytes,
                 refresh_interval=jwks_refresh_interval,
+                max_age=jwks_max_age,
                 clock=clock,
             )
             self._key = None

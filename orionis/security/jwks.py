@@ -3,7 +3,9 @@
 The document is fetched with httpx's async client (the event loop never blocks), with a
 timeout and a size cap, and cached. A token whose ``kid`` is not in the cache triggers a
 refetch, at most once per ``refresh_interval`` (60 s) whatever the tokens say, so forged
-``kid`` values cannot make Orionis hammer the identity provider. A failed fetch is logged
+``kid`` values cannot make Orionis hammer the identity provider. Keys older than ``max_age``
+(an hour) are refetched too, so a key the provider withdrew stops working; if that refetch
+fails, the old keys stay in use. A failed fetch is logged
 (a warning, at most once per interval) and the token answered 401, never 500.
 """
 
@@ -43,6 +45,7 @@ class JWKSCache:
         timeout: float = 5.0,
         max_bytes: int = 256 * 1024,
         refresh_interval: float = 60.0,
+        max_age: float = 3600.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):
@@ -52,26 +55,29 @@ class JWKSCache:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.refresh_interval = refresh_interval
+        self.max_age = max_age
         self.clock = clock
         self.keys: dict[str | None, jwt.PyJWK] = {}
         self.fetches = 0  # attempts, for tests and metrics
         self._last: float | None = None
+        self._loaded = 0.0  # when the cached keys were fetched
         self._locks: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
     async def key(self, kid: str | None) -> jwt.PyJWK:
         """The key for ``kid`` (a document with one key serves tokens without ``kid``)."""
         found = self._lookup(kid)
-        if found is not None:
+        if found is not None and self.clock() - self._loaded < self.max_age:
             return found
         loop = asyncio.get_running_loop()
         lock = self._locks.get(loop)
         if lock is None:
             lock = self._locks[loop] = asyncio.Lock()
         async with lock:  # concurrent unknown kids wait for one fetch
-            found = self._lookup(kid)
-            if found is None and self._due():
+            if self._due() and (
+                self._lookup(kid) is None or self.clock() - self._loaded >= self.max_age
+            ):
                 await self._refresh()
-                found = self._lookup(kid)
+            found = self._lookup(kid)
         if found is None:
             raise _unauthorized("The token's signing key (kid) is unknown.")
         return found
@@ -102,6 +108,7 @@ class JWKSCache:
             )
             return
         self.keys = keys
+        self._loaded = self._last
 
     async def _fetch(self) -> Any:
         async with (

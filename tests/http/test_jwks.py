@@ -190,6 +190,25 @@ def test_unknown_kids_refetch_at_most_once_per_minute(interface: str, jwks: JWKS
         assert jwks.requests == 3
 
 
+def test_withdrawn_keys_stop_working_after_max_age(interface: str, jwks: JWKSServer) -> None:
+    clock = Clock()
+    auth = jwks_auth(jwks, clock)
+    with TestClient(make_app(auth), interface) as client:
+        assert client.get("/me", headers=bearer(SIGNER.token())).status_code == 200
+        jwks.document = {"keys": [ROTATED.jwk]}  # the provider withdraws k1
+        clock.now += 3599
+        assert client.get("/me", headers=bearer(SIGNER.token())).status_code == 200  # cached
+        assert jwks.requests == 1
+        clock.now += 1
+        assert_invalid(client.get("/me", headers=bearer(SIGNER.token())))
+        assert client.get("/me", headers=bearer(ROTATED.token())).status_code == 200
+        assert jwks.requests == 2
+        jwks.close()  # the provider goes away: the cached keys stay in use
+        clock.now += 3600
+        assert client.get("/me", headers=bearer(ROTATED.token())).status_code == 200
+        assert jwks.requests == 2
+
+
 def test_jwks_server_down_is_401_and_logged(
     interface: str, caplog: pytest.LogCaptureFixture
 ) -> None:
