@@ -25,6 +25,7 @@ from orionis import _hot
 from orionis.dependencies import Depends
 from orionis.exceptions import HTTPException
 from orionis.handlers import INFER, Endpoint, Executor, Handler
+from orionis.middleware import rate_limit as _rate_limit
 from orionis.middleware.base import build_chain, instantiate
 from orionis.responses import KIND_FILE, Response
 from orionis.websocket_routing import WebSocketRouting
@@ -218,28 +219,10 @@ class Route:
         self.responses = dict(responses or {})
         self.include_in_schema = include_in_schema
         # "10/second" or a RateLimitMiddleware: enforced by this route's own layer.
-        self.rate_limit = _check_rate_limit(rate_limit, path)
+        self.rate_limit = _rate_limit.check_option(rate_limit, path)
 
     def __repr__(self) -> str:
         return f"Route({self.path!r}, methods={list(self.methods)}, name={self.name!r})"
-
-
-def _check_rate_limit(rate_limit: Any, path: str) -> Any:
-    if rate_limit is None:
-        return None
-    from orionis.middleware.rate_limit import RateLimitMiddleware, parse_limit
-
-    if isinstance(rate_limit, str):
-        try:
-            parse_limit(rate_limit)
-        except ValueError as exc:
-            raise ValueError(f"route {path!r}: {exc}") from None
-    elif not isinstance(rate_limit, RateLimitMiddleware):
-        raise TypeError(
-            f"route {path!r}: rate_limit is a string like '10/second' or a "
-            f"RateLimitMiddleware(...), got {rate_limit!r}"
-        )
-    return rate_limit
 
 
 def _check_dependencies(dependencies: Sequence[Depends] | None, owner: str) -> list[Depends]:
@@ -253,13 +236,6 @@ def _check_dependencies(dependencies: Sequence[Depends] | None, owner: str) -> l
 def _callable_name(value: Any) -> str:
     name = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
     return f"the callable {name}" if name else repr(value)
-
-
-def _route_limiter(rate_limit: Any, path: str, methods: Sequence[str]) -> Any:
-    from orionis.middleware.rate_limit import RateLimitMiddleware
-
-    limiter = RateLimitMiddleware(rate_limit) if isinstance(rate_limit, str) else rate_limit
-    return limiter.scoped(f"{','.join(methods)} {path}")
 
 
 _REQUIRED: Any = object()  # ``methods`` of ``Router.route`` has no default
@@ -556,7 +532,7 @@ class RouteTable:
             self.uses_process_pool |= route.executor == "process"
             mw = [build(m) for m in router_mw] + [instantiate(m) for m in route.middleware]
             if route.rate_limit is not None:  # innermost: counts only requests that got here
-                mw.append(_route_limiter(route.rate_limit, full_path, route.methods))
+                mw.append(_rate_limit.route_layer(route.rate_limit, full_path, route.methods))
             limit = app.max_body_size if route.max_body_size is INHERIT else route.max_body_size
             entry = _Entry(
                 route,

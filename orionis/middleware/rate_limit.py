@@ -33,7 +33,7 @@ import re
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from orionis.exceptions import problem
@@ -264,3 +264,26 @@ def _merge(raw: list[tuple[str, str]], headers: list[tuple[str, str]]) -> None:
             raw[:] = [h for h in raw if not h[0].startswith("ratelimit-")]
             break
     raw.extend(headers)
+
+
+# -- the per-route option (``app.get(path, rate_limit="10/second")``, read by routing) -------
+def check_option(rate_limit: Any, path: str) -> Any:
+    """Validate a route's ``rate_limit=`` at registration."""
+    if rate_limit is None or isinstance(rate_limit, RateLimitMiddleware):
+        return rate_limit
+    if not isinstance(rate_limit, str):
+        raise TypeError(
+            f"route {path!r}: rate_limit is a string like '10/second' or a "
+            f"RateLimitMiddleware(...), got {rate_limit!r}"
+        )
+    try:
+        parse_limit(rate_limit)
+    except ValueError as exc:
+        raise ValueError(f"route {path!r}: {exc}") from None
+    return rate_limit
+
+
+def route_layer(rate_limit: Any, path: str, methods: Sequence[str]) -> RateLimitMiddleware:
+    """The route's own limiter, counting under the route's prefix."""
+    limiter = RateLimitMiddleware(rate_limit) if isinstance(rate_limit, str) else rate_limit
+    return limiter.scoped(f"{','.join(methods)} {path}")
