@@ -25,6 +25,7 @@ from orionis import _hot
 from orionis.dependencies import Depends
 from orionis.exceptions import HTTPException
 from orionis.handlers import INFER, Endpoint, Executor, Handler
+from orionis.middleware import rate_limit as _rate_limit
 from orionis.middleware.base import build_chain, instantiate
 from orionis.requests import check_body_timeout
 from orionis.responses import KIND_FILE, Response
@@ -153,6 +154,7 @@ class RouteOptions(TypedDict, total=False):
     deprecated: bool
     responses: dict[int | str, Any] | None
     include_in_schema: bool
+    rate_limit: Any
 
 
 class Route:
@@ -178,6 +180,7 @@ class Route:
         deprecated: bool = False,
         responses: dict[int | str, Any] | None = None,
         include_in_schema: bool = True,
+        rate_limit: Any = None,
     ) -> None:
         if callable(path):
             raise TypeError(
@@ -221,6 +224,8 @@ class Route:
         self.deprecated = deprecated
         self.responses = dict(responses or {})
         self.include_in_schema = include_in_schema
+        # "10/second" or a RateLimitMiddleware: enforced by this route's own layer.
+        self.rate_limit = _rate_limit.check_option(rate_limit, path)
 
     def __repr__(self) -> str:
         return f"Route({self.path!r}, methods={list(self.methods)}, name={self.name!r})"
@@ -533,6 +538,8 @@ class RouteTable:
             )
             self.uses_process_pool |= route.executor == "process"
             mw = [build(m) for m in router_mw] + [instantiate(m) for m in route.middleware]
+            if route.rate_limit is not None:  # innermost: counts only requests that got here
+                mw.append(_rate_limit.route_layer(route.rate_limit, full_path, route.methods))
             limit = app.max_body_size if route.max_body_size is INHERIT else route.max_body_size
             entry = _Entry(
                 route,

@@ -7,6 +7,9 @@
 
     api = Router(prefix="/api", dependencies=[Depends(auth)])   # protect a whole router
 
+    auth = JWTAuth(jwks_url="https://id.example/.well-known/jwks.json", algorithms=["RS256"])
+    @app.post("/notes", dependencies=[Depends(auth.requires("notes:write"))])
+
 A dependency becomes an OpenAPI security requirement by having an ``openapi_security``
 attribute: ``(scheme_name, security_scheme_object)``. Missing or malformed credentials are a
 401 problem with ``WWW-Authenticate``, never a 500.
@@ -21,7 +24,7 @@ import hmac
 import string
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import jwt
@@ -29,8 +32,9 @@ import orjson
 
 from orionis.exceptions import HTTPException
 from orionis.requests import Request
+from orionis.security.jwks import JWKSCache, Requirement
 
-__all__ = ["APIKeyHeader", "HTTPBearer", "JWTAuth", "WeakKeyWarning"]
+__all__ = ["APIKeyHeader", "HTTPBearer", "JWKSCache", "JWTAuth", "Requirement", "WeakKeyWarning"]
 
 _FAMILIES = {
     "HS256": "hmac",
@@ -171,14 +175,19 @@ class JWTAuth:
     a PEM public key for RS*, PS*, ES* and EdDSA; it is parsed once, here. All algorithms
     must belong to one family: accepting HS256 and RS256 with one key would let anyone sign
     with the public key (algorithm confusion). ``exp``, ``nbf`` and ``iat`` are checked when
-    present (with ``leeway`` seconds), ``iss`` and ``aud`` when configured. A missing,
-    malformed, expired or forged token is a 401 with ``WWW-Authenticate: Bearer``, never a
-    500.
+    present (with ``leeway`` seconds; ``require_exp=True`` refuses tokens without ``exp``),
+    ``iss`` and ``aud`` when configured. A missing token is a 401 with
+    ``WWW-Authenticate: Bearer``; a malformed, expired or forged one adds
+    ``error="invalid_token"``; never a 500.
+
+    ``jwks_url=`` instead of ``key`` takes public keys from a JWKS document by the token's
+    ``kid`` (see ``orionis.security.jwks``: cached, refetched for an unknown ``kid`` at most
+    once per ``jwks_refresh_interval`` seconds of ``clock``, bounded in time and size).
     """
 
     def __init__(
         self,
-        key: str | bytes,
+        key: str | bytes | None = None,
         algorithms: Sequence[str] = ("HS256",),
         issuer: str | Sequence[str] | None = None,
         audience: str | Sequence[str] | None = None,
@@ -186,6 +195,14 @@ class JWTAuth:
         cookie: str | None = None,
         scheme_name: str = "bearerAuth",
         query: str | None = None,
+        *,
+        jwks_url: str | None = None,
+        jwks_timeout: float = 5.0,
+        jwks_max_bytes: int = 256 * 1024,
+        jwks_refresh_interval: float = 60.0,
+        jwks_max_age: float = 3600.0,
+        require_exp: bool = False,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if isinstance(algorithms, str) or not algorithms:
             raise ValueError("algorithms must be a non-empty list such as ['HS256']")
@@ -199,12 +216,32 @@ class JWTAuth:
                 "JWTAuth algorithms must share one key type (mixing HMAC and public-key "
                 f"algorithms enables algorithm confusion): {algorithms}"
             )
-        if not key:
-            raise ValueError("JWTAuth needs a key")
-        try:
-            self._key = jwt.get_algorithm_by_name(algorithms[0]).prepare_key(key)
-        except Exception as exc:  # a PEM where a secret belongs, a broken PEM...
-            raise ValueError(f"invalid key for {algorithms[0]}: {exc}") from exc
+        self._jwks: JWKSCache | None = None
+        if jwks_url is not None:
+            if key is not None:
+                raise ValueError("JWTAuth takes a key or a jwks_url, not both")
+            if families == {"hmac"}:
+                raise ValueError(
+                    "jwks_url serves public keys: use algorithms such as ['RS256'] or "
+                    "['ES256'], not HMAC ones"
+                )
+            self._jwks = JWKSCache(
+                jwks_url,
+                algorithms,
+                timeout=jwks_timeout,
+                max_bytes=jwks_max_bytes,
+                refresh_interval=jwks_refresh_interval,
+                max_age=jwks_max_age,
+                clock=clock,
+            )
+            self._key = None
+        elif not key:
+            raise ValueError("JWTAuth needs a key (or jwks_url=...)")
+        else:
+            try:
+                self._key = jwt.get_algorithm_by_name(algorithms[0]).prepare_key(key)
+            except Exception as exc:  # a PEM where a secret belongs, a broken PEM...
+                raise ValueError(f"invalid key for {algorithms[0]}: {exc}") from exc
         if families == {"hmac"}:
             needed = max(_HASHES[a]().digest_size for a in algorithms)
             if len(self._key) < needed:
@@ -231,6 +268,8 @@ class JWTAuth:
         required = ["iss"] if issuer is not None else []
         if audience is not None:
             required.append("aud")
+        if require_exp:
+            required.append("exp")
         self._options = {"require": required}
         # Per-request forms of the same settings, for the fast HMAC path.
         self._required = tuple(required)
@@ -267,15 +306,23 @@ class JWTAuth:
         try:
             if self._fast:
                 return self.verify_hmac(token)
+            key = self._key
+            if self._jwks is not None:
+                kid = jwt.get_unverified_header(token).get("kid")
+                if kid is not None and not isinstance(kid, str):
+                    raise _Invalid("kid is not a string")
+                key = await self._jwks.key(kid)
             claims = jwt.decode(
                 token,
-                self._key,
+                key,
                 algorithms=self.algorithms,
                 issuer=self.issuer,
                 audience=self.audience,
                 leeway=self.leeway,
                 options=self._options,
             )
+        except HTTPException:
+            raise
         except (_Expired, jwt.ExpiredSignatureError):
             raise _unauthorized("The token has expired.") from None
         except Exception:  # any other defect: bad signature, claims, encoding, algorithm
@@ -283,6 +330,10 @@ class JWTAuth:
         if not isinstance(claims, dict):
             raise _unauthorized("The token is not valid.")
         return claims
+
+    def requires(self, *scopes: str, roles: Sequence[str] = ()) -> Requirement:
+        """A dependency returning the claims when every scope (and role) is granted; else 403."""
+        return Requirement(self, scopes, roles)
 
     def verify_hmac(self, token: str) -> dict[str, Any]:
         """Verify an HS256/384/512 token with PyJWT's rules; raise on any defect."""
