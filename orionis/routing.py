@@ -565,7 +565,8 @@ class RouteTable:
                 if "GET" in allowed:
                     allowed.add("HEAD")
                 call = build_chain(leaf_router_mw[key], _AutoOptions(", ".join(sorted(allowed))))
-                methods["OPTIONS"] = _Entry(None, "", call, app.max_body_size)
+                template = next(iter(methods.values())).path  # the path, for route_template
+                methods["OPTIONS"] = _Entry(None, template, call, app.max_body_size)
             self.matcher.add(list(key), methods)
         # Methods this server recognises: a method outside them is 501, not 405 (RFC 9110
         # 15.6.2). ``OPTIONS *`` lists what the application serves anywhere.
@@ -615,6 +616,7 @@ class RouteTable:
             return _Refusal(self.app, HTTPException(405, detail, headers={"allow": allow}))
         request.path_params = params
         request.route = entry.route
+        request.route_template = entry.path
         request.max_body_size = entry.max_body_size
         return entry.call
 
