@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from orionis.concurrency import run_in_threadpool
@@ -33,7 +33,11 @@ from orionis.responses import JSONResponse, Response
 if TYPE_CHECKING:
     from orionis.foundation.application import Application
 
-__all__ = ["HealthChecks", "add_health_route"]
+__all__ = ["Check", "Checks", "HealthChecks", "add_health_route"]
+
+Check = Callable[[], Any]
+"""A readiness check: sync or async, no arguments; falsy (not ``None``) or raising fails."""
+Checks = Sequence[Check] | Mapping[str, Check]
 
 logger = logging.getLogger("orionis")
 
@@ -43,7 +47,7 @@ _NO_STORE = [("cache-control", "no-store")]
 class HealthChecks:
     """The readiness checks of one application and how one probe runs them."""
 
-    def __init__(self, app: Application, checks: Any, timeout: float) -> None:
+    def __init__(self, app: Application, checks: Checks, timeout: float) -> None:
         if isinstance(checks, Mapping):
             items = list(checks.items())
         elif callable(checks) or isinstance(checks, str):
@@ -111,7 +115,7 @@ class HealthChecks:
 
 
 def add_health_route(
-    app: Application, path: str, *, checks: Any = (), timeout: float = 5.0
+    app: Application, path: str, *, checks: Checks = (), timeout: float = 5.0
 ) -> None:
     """Register liveness at ``path`` and readiness at ``path + "/ready"`` (see the module)."""
     if not isinstance(path, str) or not path.startswith("/") or path.endswith("/"):

@@ -58,6 +58,7 @@ from orionis.websocket_routing import (
 )
 
 if TYPE_CHECKING:
+    from orionis.health import Checks
     from orionis.requests import Request
 
 __all__ = ["Application"]
@@ -220,7 +221,7 @@ class Application(WebSocketApplication):
         return self._phase
 
     def add_health_route(
-        self, path: str = "/healthz", *, checks: Any = (), timeout: float = 5.0
+        self, path: str = "/healthz", *, checks: Checks = (), timeout: float = 5.0
     ) -> None:
         """Liveness at ``path`` and readiness at ``path + "/ready"``; see ``orionis.health``."""
         from orionis.health import add_health_route

@@ -54,7 +54,8 @@ class RequestIDMiddleware(Middleware):
         finally:
             _request_id.reset(token)
         header = self.header
-        raw = [(name, value) for name, value in response.raw_headers if name != header]
+        raw = response.raw_headers
+        if any(name == header for name, _ in raw):  # the handler's own value is replaced
+            raw = response.raw_headers = [(n, v) for n, v in raw if n != header]
         raw.append((header, request_id))
-        response.raw_headers = raw
         return response

@@ -230,3 +230,17 @@ def test_access_log_with_query_when_asked(interface: str, access: Capture) -> No
         client.get("/q?page=2")
     line = json.loads(access.lines[0])
     assert line["path"] == "/q?page=2" and line["request_id"] is None
+
+
+def test_a_handler_set_id_header_is_replaced_not_doubled(interface: str) -> None:
+    app = Application()
+    app.add_middleware(RequestIDMiddleware)
+
+    @app.get("/own")
+    async def own() -> tuple:
+        return {}, 200, {"X-Request-ID": "handler-made"}
+
+    with TestClient(app, interface=interface) as client:
+        response = client.get("/own")
+    values = response.headers.get_list("x-request-id")
+    assert len(values) == 1 and HEX32.fullmatch(values[0])
