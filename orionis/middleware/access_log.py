@@ -10,19 +10,21 @@ one JSON object: pick the output with the formatter of your handler. The path is
 without its query string unless ``include_query=True`` (queries carry tokens), control
 characters are escaped, and long paths are cut at ``max_path`` characters. No header is
 ever logged (so no ``Authorization``, ``Cookie`` or ``Set-Cookie``). ``bytes`` is the
-body size sent (for streams, the declared ``Content-Length`` or ``None``); the line is
-written when the response leaves the middleware, before a stream's body is sent.
+body size sent. The line is written when the response leaves the middleware, except for a
+``StreamingResponse`` (SSE included): its line is written when the stream ends or the
+client leaves, with the bytes actually sent and the whole duration.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import AsyncIterator
 
 from orionis.logging import current_request_id
 from orionis.middleware.base import CallNext, Middleware
 from orionis.requests import Request
-from orionis.responses import KIND_BODY, KIND_PREPARED_FILE, Response
+from orionis.responses import KIND_BODY, KIND_PREPARED_FILE, KIND_STREAM, Response
 
 __all__ = ["AccessLogMiddleware"]
 
@@ -76,10 +78,38 @@ class AccessLogMiddleware(Middleware):
         start = time.perf_counter()
         response = await call_next()
         if self.logger.isEnabledFor(self.level):
-            self._log(request, response, time.perf_counter() - start)
+            request_id = current_request_id()  # the stream is sent after the id is reset
+            if response.kind == KIND_STREAM and request.method != "HEAD":
+                self._count_stream(request, response, start, request_id)
+            else:
+                duration = time.perf_counter() - start
+                self._log(request, response, duration, _bytes_out(request, response), request_id)
         return response
 
-    def _log(self, request: Request, response: Response, duration: float) -> None:
+    def _count_stream(
+        self, request: Request, response: Response, start: float, request_id: str | None
+    ) -> None:
+        chunks = response.iter_chunks  # type: ignore[attr-defined]
+
+        async def counted() -> AsyncIterator[bytes]:
+            sent = 0
+            try:
+                async for chunk in chunks():
+                    sent += len(chunk)
+                    yield chunk
+            finally:
+                self._log(request, response, time.perf_counter() - start, sent, request_id)
+
+        response.iter_chunks = counted  # type: ignore[attr-defined]
+
+    def _log(
+        self,
+        request: Request,
+        response: Response,
+        duration: float,
+        sent: int | None,
+        request_id: str | None,
+    ) -> None:
         path = request.path
         if self.include_query and request.query_string:
             path = f"{path}?{request.query_string}"
@@ -92,9 +122,9 @@ class AccessLogMiddleware(Middleware):
             "route": request.route_template,
             "status": response.status_code,
             "duration_ms": round(duration * 1000, 3),
-            "bytes": _bytes_out(request, response),
+            "bytes": sent,
             "client": client.host if client is not None else None,
-            "request_id": current_request_id(),
+            "request_id": request_id,
             "http_version": request.http_version,
         }
         self.logger.log(

@@ -244,3 +244,32 @@ def test_a_handler_set_id_header_is_replaced_not_doubled(interface: str) -> None
         response = client.get("/own")
     values = response.headers.get_list("x-request-id")
     assert len(values) == 1 and HEX32.fullmatch(values[0])
+
+
+def test_a_stream_is_logged_once_when_it_ends_with_the_bytes_sent(
+    interface: str, access: Capture
+) -> None:
+    from orionis import StreamingResponse
+
+    app = Application()
+    app.add_middleware(RequestIDMiddleware)
+    app.add_middleware(AccessLogMiddleware)
+
+    @app.get("/stream")
+    async def stream() -> StreamingResponse:
+        async def chunks():  # type: ignore[no-untyped-def]
+            for part in (b"abc", b"", "d\u00e9f", b"ghij"):
+                yield part
+
+        return StreamingResponse(chunks(), media_type="text/plain")
+
+    with TestClient(app, interface=interface) as client:
+        response = client.get("/stream")
+        head = client.head("/stream")
+    assert response.content == "abcdéfghij".encode()
+    assert head.status_code == 200
+    assert len(access.lines) == 2
+    line, head_line = (json.loads(text) for text in access.lines)
+    assert line["bytes"] == len(response.content) and line["route"] == "/stream"
+    assert line["request_id"] == response.headers["x-request-id"]
+    assert head_line["bytes"] == 0 and head_line["method"] == "HEAD"
