@@ -139,6 +139,7 @@ class Request:
         "path_params",
         "query_string",
         "route",
+        "route_template",
         "scheme",
     )
 
@@ -148,6 +149,9 @@ class Request:
         self.body_timeout: float | None = app.body_timeout
         self.path_params: dict[str, Any] = {}
         self.route: Any = None
+        # The matched route's full path template, router prefixes included ("/api/u/{id}"),
+        # or None (no route matched): what metrics and traces label a request with.
+        self.route_template: str | None = None
         self._headers: Headers | None = None
         self._query_params: QueryParams | None = None
         self._cookies: dict[str, str] | None = None

@@ -580,8 +580,9 @@ class RouteTable:
                 if "GET" in allowed:
                     allowed.add("HEAD")
                 call = build_chain(leaf_router_mw[key], _AutoOptions(", ".join(sorted(allowed))))
+                template = next(iter(methods.values())).path  # the path, for route_template
                 methods["OPTIONS"] = _Entry(
-                    None, "", call, app.max_body_size, body_timeout=app.body_timeout
+                    None, template, call, app.max_body_size, body_timeout=app.body_timeout
                 )
             self.matcher.add(list(key), methods)
         # Methods this server recognises: a method outside them is 501, not 405 (RFC 9110
@@ -632,6 +633,7 @@ class RouteTable:
             return _Refusal(self.app, HTTPException(405, detail, headers={"allow": allow}))
         request.path_params = params
         request.route = entry.route
+        request.route_template = entry.path
         request.max_body_size = entry.max_body_size
         request.body_timeout = entry.body_timeout
         return entry.call

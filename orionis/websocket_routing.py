@@ -352,15 +352,17 @@ async def serve_websocket(
         entry, params = found
         request.path_params = params
         request.route = entry.route
+        request.route_template = entry.path
         ws.max_message_size = entry.max_message_size
         if not origin_allowed(request, entry.allowed_origins):
             await ws.deny(problem(403, "WebSocket connections from this Origin are not allowed."))
             return
-        await entry.handler.run(request)
-        if ws.client_state is WebSocketState.CONNECTING:
-            await ws.deny(problem(403, "The handler returned without accepting the WebSocket."))
-        else:
-            await ws.close(1000)
+        with _watched(app, request):
+            await entry.handler.run(request)
+            if ws.client_state is WebSocketState.CONNECTING:
+                await ws.deny(problem(403, "The handler returned without accepting the WebSocket."))
+            else:
+                await ws.close(1000)
     except WebSocketDisconnect:
         # the socket is closed: the normal end of a handler (refuse if nothing answered yet)
         await _refuse(ws, problem(403, "The handler ended without accepting the WebSocket."))
@@ -389,6 +391,18 @@ async def serve_websocket(
                 await request.finalize()
         finally:
             request.websocket = None  # type: ignore[attr-defined]  # no ws <-> request cycle
+
+
+def _watched(app: Application, request: Request) -> contextlib.ExitStack:
+    """Observability hook: global middleware defining ``websocket_session(request)`` (a
+    context manager) wraps each routed session, since HTTP middleware does not run for
+    WebSockets (``MetricsMiddleware`` counts open connections with it)."""
+    stack = contextlib.ExitStack()
+    for layer in app._layers or ():
+        watch = getattr(layer, "websocket_session", None)
+        if watch is not None:
+            stack.enter_context(watch(request))
+    return stack
 
 
 async def _refuse(ws: WebSocket, response: Any) -> None:

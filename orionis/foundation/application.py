@@ -59,6 +59,7 @@ from orionis.websocket_routing import (
 )
 
 if TYPE_CHECKING:
+    from orionis.health import Checks
     from orionis.requests import Request
 
 __all__ = ["Application"]
@@ -185,6 +186,7 @@ class Application(WebSocketApplication):
         self._chain: Callable[[Request], Any] | None = None  # the layers around routing
         self._running: Runtime | None = None
         self._lifespan_lock: asyncio.Lock | None = None
+        self._phase = "idle"  # lifespan_phase: what readiness probes report (orionis.health)
 
         self.openapi_url = openapi_url
         if openapi_url is not None:
@@ -221,6 +223,20 @@ class Application(WebSocketApplication):
         """The runtime the application was started for, or None."""
         return self._running
 
+    @property
+    def lifespan_phase(self) -> str:
+        """``"idle"`` (no lifespan ran), ``"starting"``, ``"serving"``, ``"stopping"`` or
+        ``"stopped"``: readiness probes fail unless serving (or idle, as under ``asginl``)."""
+        return self._phase
+
+    def add_health_route(
+        self, path: str = "/healthz", *, checks: Checks = (), timeout: float = 5.0
+    ) -> None:
+        """Liveness at ``path`` and readiness at ``path + "/ready"``; see ``orionis.health``."""
+        from orionis.health import add_health_route
+
+        add_health_route(self, path, checks=checks, timeout=timeout)
+
     def _lock(self) -> asyncio.Lock:
         # Created lazily: it must belong to the loop that runs the lifespan.
         if self._lifespan_lock is None:
@@ -231,6 +247,7 @@ class Application(WebSocketApplication):
         if self._running is not None:
             raise RuntimeError(f"the application is already started ({self._running.value})")
         self._stopping = False
+        self._phase = "starting"
         if runtime is Runtime.HTTP:
             try:
                 self._prepare()
@@ -242,9 +259,11 @@ class Application(WebSocketApplication):
         try:
             await self._hooks.startup(self, runtime)
         except BaseException:
+            self._phase = "stopped"
             self._close_process_pool()
             raise
         self._running = runtime
+        self._phase = "serving"
 
     async def shutdown(self, runtime: Runtime = Runtime.HTTP) -> list[BaseException]:
         """Run every shutdown callback for ``runtime``; return the errors (already logged).
@@ -260,10 +279,12 @@ class Application(WebSocketApplication):
     async def _shutdown(self, runtime: Runtime) -> list[BaseException]:
         if self._running is None:
             return []
+        self._phase = "stopping"
         try:
             return await self._hooks.shutdown(self, runtime)
         finally:
             self._running = None
+            self._phase = "stopped"
             if self.process_pool is not None:
                 await run_in_threadpool(self._close_process_pool)
 
