@@ -25,6 +25,7 @@ from orionis import _hot
 from orionis.concurrency import run_io
 from orionis.datastructures import Address
 from orionis.disconnect import guard_request
+from orionis.draining import install_signal_hooks, stream_until
 from orionis.exceptions import ClientDisconnect
 from orionis.foundation.enums.runtimes import Runtime
 from orionis.requests import Request, two_hosts
@@ -273,6 +274,8 @@ class ASGIAdapter:
                 except Exception as exc:  # already logged; never let it reach the server
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
+                # Streams end when the server's SIGTERM arrives (orionis/draining.py).
+                install_signal_hooks(self.app, asyncio.get_running_loop())
                 await send({"type": "lifespan.startup.complete"})
             elif kind == "lifespan.shutdown":
                 try:
@@ -315,12 +318,14 @@ class ASGIAdapter:
             await send({"type": "http.response.body", "body": b""})
             return
         gone = request.watch_disconnect()
+        ends = stream_until(self.app, gone)  # or when shutdown begins
         try:
-            async for chunk in response.chunks_until(gone):
+            async for chunk in response.chunks_until(ends):
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             if not gone.done():
                 await send({"type": "http.response.body", "body": b""})
         finally:
+            ends.cancel()
             request.stop_watching()
 
     async def _send_file(

@@ -31,6 +31,7 @@ from granian.rsgi import ProtocolClosed
 
 from orionis.datastructures import Address
 from orionis.disconnect import guard_request
+from orionis.draining import install_signal_hooks, stream_until
 from orionis.exceptions import ClientDisconnect, problem
 from orionis.foundation.enums.runtimes import Runtime
 from orionis.requests import ONE_SHOT_BODY, Request, two_hosts
@@ -189,6 +190,8 @@ class RSGIAdapter:
         if not loop.is_running():
             # Raising here makes Granian's worker exit non-zero: the intended outcome.
             loop.run_until_complete(self.app.startup(Runtime.HTTP))
+            # Streams end when the server's SIGTERM arrives (orionis/draining.py).
+            install_signal_hooks(self.app, loop)
         elif self.app.running is None:
             # Embedded server: Granian calls this from inside a coroutine and cannot await
             # it. Start in the background; requests wait for it (503 if it fails). Awaiting
@@ -294,8 +297,9 @@ class RSGIAdapter:
         # (The disconnect guard's, when it started one: one waiter per request.)
         if gone is None:
             gone = asyncio.ensure_future(protocol.client_disconnect())
+        ends = stream_until(self.app, gone)  # or when shutdown begins
         try:
-            async for chunk in response.chunks_until(gone):
+            async for chunk in response.chunks_until(ends):
                 await transport.send_bytes(chunk)
         except ProtocolClosed:
             pass  # the client left while we were sending
@@ -314,7 +318,8 @@ class RSGIAdapter:
             del exc
         finally:
             gone.cancel()
-            del transport, gone
+            ends.cancel()
+            del transport, gone, ends
 
     # -- WebSockets ----------------------------------------------------------------------
     async def websocket(self, scope: Any, protocol: Any) -> None:
