@@ -104,7 +104,13 @@ class DisconnectGuard:
     def stop(self) -> asyncio.Future[Any] | None:
         """The response is ready: cancel nothing from now on. Returns the watcher's future,
         if one was started (the caller cancels or reuses it)."""
+        task = self._task
         self._task = None
+        if self.fired and task is not None and task is asyncio.current_task():
+            # Cancelled, but the dispatch caught it and answered anyway: the client is gone
+            # all the same; undo the request so later awaits are not cancelled by it.
+            self.fired = False
+            task.uncancel()
         # Nothing the guard holds (it may wait in a batch a while) keeps the request alive.
         self._request = None
         self._start = None
@@ -119,6 +125,7 @@ class DisconnectGuard:
         the request simply ends), ``False`` if someone else did too (re-raise)."""
         if not self.fired:
             return False
+        self.fired = False  # counted once (stop() would otherwise undo it again)
         task = asyncio.current_task()
         return task is not None and task.uncancel() == 0
 

@@ -90,7 +90,17 @@ def _headers(request: Request, response: Response) -> list[tuple[str, str]]:
 
 class ASGIRequest(Request):
     interface = "asgi"
-    __slots__ = ("_gone", "_inbox", "_pump", "_pump_wanted", "_reading", "_receive", "_scope")
+    __slots__ = (
+        "_body_done",
+        "_gone",
+        "_inbox",
+        "_pump",
+        "_pump_wanted",
+        "_reading",
+        "_receive",
+        "_scope",
+        "_watch_after_body",
+    )
 
     def __init__(self, app: Application, scope: Scope, receive: Any) -> None:
         super().__init__(app)
@@ -101,6 +111,8 @@ class ASGIRequest(Request):
         self._gone: asyncio.Future[None] | None = None  # the watcher's, once started
         self._reading = False  # _chunks is inside receive(): the watcher must wait for it
         self._pump_wanted = False
+        self._body_done = False  # the last body message has been received
+        self._watch_after_body = False  # the disconnect guard waits for the whole body
         self.method = scope["method"]
         path = scope["path"]
         if path[:1] != "/":
@@ -148,17 +160,30 @@ class ASGIRequest(Request):
         same future; called while ``_chunks`` waits in ``receive()``, the watcher starts once
         that read returns."""
         gone = self._gone
-        if gone is not None:
+        if gone is None:
+            gone = self._gone = asyncio.get_running_loop().create_future()
+        elif self._pump is not None or self._pump_wanted:
             return gone
-        gone = self._gone = asyncio.get_running_loop().create_future()
         if self._reading:
             self._pump_wanted = True
         else:
             self._start_pump(gone)
         return gone
 
+    def watch_when_read(self) -> asyncio.Future[None]:
+        """The disconnect guard's watcher (orionis/disconnect.py): started at once when there
+        is no body or it has all arrived, else when its last message does. A body ending in
+        ``http.disconnect`` is the body reader's to report (400), never a cancellation."""
+        if self._body_done or not self.has_body():
+            return self.watch_disconnect()
+        gone = self._gone
+        if gone is None:
+            gone = self._gone = asyncio.get_running_loop().create_future()
+        self._watch_after_body = True
+        return gone
+
     def _start_pump(self, gone: asyncio.Future[None]) -> None:
-        self._pump_wanted = False
+        self._pump_wanted = self._watch_after_body = False
         inbox: asyncio.Queue[Message] = asyncio.Queue(self.INBOX_SIZE)
         self._inbox = inbox
         # The task gets what it needs, never the request: nothing it keeps (its traceback
@@ -174,7 +199,7 @@ class ASGIRequest(Request):
         if pump is not None:
             self._pump = None
             pump.cancel()
-        self._pump_wanted = False
+        self._pump_wanted = self._watch_after_body = False
 
     async def _chunks(self) -> AsyncIterator[bytes]:
         while True:
@@ -195,9 +220,14 @@ class ASGIRequest(Request):
             kind = message["type"]
             if kind == "http.request":
                 body = message.get("body", b"")
+                more = message.get("more_body", False)
+                if not more:
+                    self._body_done = True
+                    if self._watch_after_body and self._pump is None and self._gone is not None:
+                        self._start_pump(self._gone)  # the whole body is in: watch now
                 if body:
                     yield body
-                if not message.get("more_body", False):
+                if not more:
                     return
             elif kind == "http.disconnect":
                 raise ClientDisconnect()
@@ -227,7 +257,7 @@ class ASGIAdapter:
         if kind == "http":
             request = ASGIRequest(self.app, scope, receive)
             # Cancel the handler if the client leaves first (orionis/disconnect.py).
-            guard = guard_request(request, request.watch_disconnect)
+            guard = guard_request(request, request.watch_when_read)
             try:  # finalize even if the task is cancelled mid-request
                 try:
                     if request.http_version in _HTTP1 or not request._host_conflict():

@@ -181,3 +181,30 @@ def test_the_route_setting_must_be_a_bool_or_none() -> None:
 
         @app.get("/x", cancel_on_disconnect="no")  # type: ignore[call-overload]
         async def x() -> None: ...
+
+
+def test_a_handler_that_swallows_the_cancellation_leaves_the_task_usable(interface: str) -> None:
+    # A handler that catches CancelledError and answers: the answer goes nowhere, and the
+    # guard's cancellation request is undone (asyncio.timeout and TaskGroup count them).
+    log: list[str] = []
+    leave = asyncio.Event()
+    app = Application()
+
+    async def resource() -> AsyncIterator[None]:
+        yield
+        task = asyncio.current_task()
+        assert task is not None
+        log.append(f"cleanup, cancel requests pending: {task.cancelling()}")
+
+    @app.get("/stubborn")
+    async def stubborn(_: None = Depends(resource)) -> dict:
+        leave.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            log.append("caught")
+        return {"late": True}
+
+    with TestClient(app, interface) as client:
+        client.get("/stubborn", extensions={"orionis": {"disconnect": leave}})
+        assert log == ["caught", "cleanup, cancel requests pending: 0"]
