@@ -23,6 +23,7 @@ from typing_extensions import Unpack
 
 from orionis import _hot
 from orionis.dependencies import Depends
+from orionis.disconnect import check_cancel_on_disconnect
 from orionis.exceptions import HTTPException
 from orionis.handlers import INFER, Endpoint, Executor, Handler
 from orionis.middleware import rate_limit as _rate_limit
@@ -145,6 +146,7 @@ class RouteOptions(TypedDict, total=False):
     dependencies: Sequence[Depends] | None
     max_body_size: int | None
     body_timeout: float | None
+    cancel_on_disconnect: bool | None
     status_code: int | None
     response_model: Any
     executor: Executor
@@ -171,6 +173,7 @@ class Route:
         dependencies: Sequence[Depends] | None = None,
         max_body_size: int | None = INHERIT,
         body_timeout: float | None = INHERIT,
+        cancel_on_disconnect: bool | None = None,
         status_code: int | None = None,
         response_model: Any = INFER,
         executor: Executor = "thread",
@@ -215,6 +218,10 @@ class Route:
         if body_timeout is not INHERIT:
             body_timeout = check_body_timeout(body_timeout, f"route {path!r}")
         self.body_timeout = body_timeout
+        # None: the application's setting (orionis/disconnect.py reads it at disconnect)
+        self.cancel_on_disconnect = check_cancel_on_disconnect(
+            cancel_on_disconnect, f"route {path!r}", inherit=True
+        )
         self.status_code = status_code
         self.response_model = response_model
         self.executor = executor

@@ -24,6 +24,8 @@ from urllib.parse import unquote, urlsplit
 from orionis import _hot
 from orionis.concurrency import run_io
 from orionis.datastructures import Address
+from orionis.disconnect import guard_request
+from orionis.draining import install_signal_hooks, stream_until
 from orionis.exceptions import ClientDisconnect
 from orionis.foundation.enums.runtimes import Runtime
 from orionis.requests import Request, two_hosts
@@ -88,7 +90,17 @@ def _headers(request: Request, response: Response) -> list[tuple[str, str]]:
 
 class ASGIRequest(Request):
     interface = "asgi"
-    __slots__ = ("_inbox", "_pump", "_receive", "_scope")
+    __slots__ = (
+        "_body_done",
+        "_gone",
+        "_inbox",
+        "_pump",
+        "_pump_wanted",
+        "_reading",
+        "_receive",
+        "_scope",
+        "_watch_after_body",
+    )
 
     def __init__(self, app: Application, scope: Scope, receive: Any) -> None:
         super().__init__(app)
@@ -96,6 +108,11 @@ class ASGIRequest(Request):
         self._receive = receive
         self._inbox: asyncio.Queue[Message] | None = None
         self._pump: asyncio.Task[None] | None = None
+        self._gone: asyncio.Future[None] | None = None  # the watcher's, once started
+        self._reading = False  # _chunks is inside receive(): the watcher must wait for it
+        self._pump_wanted = False
+        self._body_done = False  # the last body message has been received
+        self._watch_after_body = False  # the disconnect guard waits for the whole body
         self.method = scope["method"]
         path = scope["path"]
         if path[:1] != "/":
@@ -139,15 +156,39 @@ class ASGIRequest(Request):
         """Start reading ASGI messages in the background; the future resolves when the client
         leaves. Body messages read meanwhile are handed to ``_chunks`` (one reader, never two
         concurrent receives), at most ``INBOX_SIZE`` ahead of it: a streamed response that
-        never reads a large upload must not buffer it in memory."""
-        loop = asyncio.get_running_loop()
-        gone: asyncio.Future[None] = loop.create_future()
+        never reads a large upload must not buffer it in memory. Called again, it returns the
+        same future; called while ``_chunks`` waits in ``receive()``, the watcher starts once
+        that read returns."""
+        gone = self._gone
+        if gone is None:
+            gone = self._gone = asyncio.get_running_loop().create_future()
+        elif self._pump is not None or self._pump_wanted:
+            return gone
+        if self._reading:
+            self._pump_wanted = True
+        else:
+            self._start_pump(gone)
+        return gone
+
+    def watch_when_read(self) -> asyncio.Future[None]:
+        """The disconnect guard's watcher (orionis/disconnect.py): started at once when there
+        is no body or it has all arrived, else when its last message does. A body ending in
+        ``http.disconnect`` is the body reader's to report (400), never a cancellation."""
+        if self._body_done or not self.has_body():
+            return self.watch_disconnect()
+        gone = self._gone
+        if gone is None:
+            gone = self._gone = asyncio.get_running_loop().create_future()
+        self._watch_after_body = True
+        return gone
+
+    def _start_pump(self, gone: asyncio.Future[None]) -> None:
+        self._pump_wanted = self._watch_after_body = False
         inbox: asyncio.Queue[Message] = asyncio.Queue(self.INBOX_SIZE)
         self._inbox = inbox
         # The task gets what it needs, never the request: nothing it keeps (its traceback
         # once cancelled) can hold the request in a reference cycle.
         self._pump = asyncio.ensure_future(_pump(self._receive, inbox, gone))
-        return gone
 
     # Body messages the watcher may hold before the handler takes them; then it stops
     # receiving, so the server's flow control pushes back on the client.
@@ -158,6 +199,7 @@ class ASGIRequest(Request):
         if pump is not None:
             self._pump = None
             pump.cancel()
+        self._pump_wanted = self._watch_after_body = False
 
     async def _chunks(self) -> AsyncIterator[bytes]:
         while True:
@@ -168,13 +210,24 @@ class ASGIRequest(Request):
             if inbox is not None and (self._pump is not None or not inbox.empty()):
                 message = await inbox.get()
             else:
-                message = await self._receive()
+                self._reading = True
+                try:
+                    message = await self._receive()
+                finally:
+                    self._reading = False
+                if self._pump_wanted and self._gone is not None:
+                    self._start_pump(self._gone)  # the watcher asked while we were reading
             kind = message["type"]
             if kind == "http.request":
                 body = message.get("body", b"")
+                more = message.get("more_body", False)
+                if not more:
+                    self._body_done = True
+                    if self._watch_after_body and self._pump is None and self._gone is not None:
+                        self._start_pump(self._gone)  # the whole body is in: watch now
                 if body:
                     yield body
-                if not message.get("more_body", False):
+                if not more:
                     return
             elif kind == "http.disconnect":
                 raise ClientDisconnect()
@@ -203,12 +256,24 @@ class ASGIAdapter:
         kind = scope["type"]
         if kind == "http":
             request = ASGIRequest(self.app, scope, receive)
+            # Cancel the handler if the client leaves first (orionis/disconnect.py).
+            guard = guard_request(request, request.watch_when_read)
             try:  # finalize even if the task is cancelled mid-request
-                if request.http_version in _HTTP1 or not request._host_conflict():
-                    response = await self.app.dispatch(request)
-                else:
-                    response = two_hosts()
+                try:
+                    if request.http_version in _HTTP1 or not request._host_conflict():
+                        response = await self.app.dispatch(request)
+                    else:
+                        response = two_hosts()
+                except asyncio.CancelledError:
+                    if guard is None or not guard.swallow():
+                        raise
+                    return  # the client left: nobody to answer; cleanups see the cancellation
+                finally:
+                    if guard is not None:
+                        guard.stop()
                 kind = response.kind
+                if kind != KIND_STREAM:  # a stream keeps the watcher (it stops it itself)
+                    request.stop_watching()
                 if kind == KIND_BODY:
                     await self._send_body(request, response, send)
                 elif kind == KIND_STREAM:
@@ -216,6 +281,7 @@ class ASGIAdapter:
                 else:
                     await self._send_file(request, response, scope, send)  # type: ignore[arg-type]
             finally:
+                request.stop_watching()
                 if request.needs_finalize:
                     await request.finalize()
                 # What the handler raised holds the request in its traceback: drop it, so the
@@ -238,6 +304,8 @@ class ASGIAdapter:
                 except Exception as exc:  # already logged; never let it reach the server
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
+                # Streams end when the server's SIGTERM arrives (orionis/draining.py).
+                install_signal_hooks(self.app, asyncio.get_running_loop())
                 await send({"type": "lifespan.startup.complete"})
             elif kind == "lifespan.shutdown":
                 try:
@@ -280,12 +348,14 @@ class ASGIAdapter:
             await send({"type": "http.response.body", "body": b""})
             return
         gone = request.watch_disconnect()
+        ends = stream_until(self.app, gone)  # or when shutdown begins
         try:
-            async for chunk in response.chunks_until(gone):
+            async for chunk in response.chunks_until(ends):
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             if not gone.done():
                 await send({"type": "http.response.body", "body": b""})
         finally:
+            ends.cancel()
             request.stop_watching()
 
     async def _send_file(

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 from granian.rsgi import ProtocolClosed
 
 from orionis.datastructures import Address
+from orionis.disconnect import guard_request
+from orionis.draining import install_signal_hooks, stream_until
 from orionis.exceptions import ClientDisconnect, problem
 from orionis.foundation.enums.runtimes import Runtime
 from orionis.requests import ONE_SHOT_BODY, Request, two_hosts
@@ -194,6 +196,8 @@ class RSGIAdapter:
         if not loop.is_running():
             # Raising here makes Granian's worker exit non-zero: the intended outcome.
             loop.run_until_complete(self.app.startup(Runtime.HTTP))
+            # Streams end when the server's SIGTERM arrives (orionis/draining.py).
+            install_signal_hooks(self.app, loop)
         elif self.app.running is None:
             # Embedded server: Granian calls this from inside a coroutine and cannot await
             # it. Start in the background; requests wait for it (503 if it fails). Awaiting
@@ -228,19 +232,33 @@ class RSGIAdapter:
             protocol.response_bytes(503, response.raw_headers, response.body)
             return
         request = RSGIRequest(self.app, scope, protocol)
+        # Cancel the handler if the client leaves first (orionis/disconnect.py).
+        guard = guard_request(request, lambda: asyncio.ensure_future(protocol.client_disconnect()))
+        gone = None
         try:  # finalize even if the task is cancelled mid-request
-            if request.http_version != "2" or not request._host_conflict():
-                response = await self.app.dispatch(request)
-            else:
-                response = two_hosts()
+            try:
+                if request.http_version != "2" or not request._host_conflict():
+                    response = await self.app.dispatch(request)
+                else:
+                    response = two_hosts()
+            except asyncio.CancelledError:
+                if guard is None or not guard.swallow():
+                    raise
+                return  # the client left: nobody to answer; cleanups see the cancellation
+            finally:
+                if guard is not None:
+                    gone = guard.stop()
             kind = response.kind
             if kind == KIND_BODY:
                 self._send_body(request, response, protocol)
             elif kind == KIND_STREAM:
-                await self._send_stream(request, response, protocol)  # type: ignore[arg-type]
+                await self._send_stream(request, response, protocol, gone)  # type: ignore[arg-type]
+                gone = None  # cancelled there
             else:
                 self._send_file(request, response, protocol)  # type: ignore[arg-type]
         finally:
+            if gone is not None:
+                gone.cancel()
             if request.needs_finalize:
                 await request.finalize()
             # What the handler raised holds the request in its traceback: drop it, so the
@@ -267,18 +285,27 @@ class RSGIAdapter:
             protocol.response_file_range(plan.status_code, headers, plan.path, plan.start, plan.end)
 
     async def _send_stream(
-        self, request: Request, response: StreamingResponse, protocol: Any
+        self,
+        request: Request,
+        response: StreamingResponse,
+        protocol: Any,
+        gone: asyncio.Future[Any] | None = None,
     ) -> None:
         status = response.status_code
         if bodyless(status, request.method):
+            if gone is not None:
+                gone.cancel()
             await response.aclose()
             protocol.response_empty(status, response.raw_headers)
             return
         transport = protocol.response_stream(status, _headers(request, response))
         # The waiter outlives the request on keep-alive connections: always cancel it.
-        gone = asyncio.ensure_future(protocol.client_disconnect())
+        # (The disconnect guard's, when it started one: one waiter per request.)
+        if gone is None:
+            gone = asyncio.ensure_future(protocol.client_disconnect())
+        ends = stream_until(self.app, gone)  # or when shutdown begins
         try:
-            async for chunk in response.chunks_until(gone):
+            async for chunk in response.chunks_until(ends):
                 await transport.send_bytes(chunk)
         except ProtocolClosed:
             pass  # the client left while we were sending
@@ -297,7 +324,8 @@ class RSGIAdapter:
             del exc
         finally:
             gone.cancel()
-            del transport, gone
+            ends.cancel()
+            del transport, gone, ends
 
     # -- WebSockets ----------------------------------------------------------------------
     async def websocket(self, scope: Any, protocol: Any) -> None:

@@ -31,6 +31,7 @@ from orionis import _hot
 from orionis.concurrency import run_in_threadpool, run_io
 from orionis.datastructures import State
 from orionis.dependencies import Plan
+from orionis.disconnect import check_cancel_on_disconnect
 from orionis.exceptions import HTTPException, LifespanError, problem
 from orionis.forms import FormLimits
 from orionis.foundation.enums.lifespan import Lifespan
@@ -130,7 +131,9 @@ class Application(WebSocketApplication):
     ``websocket_max_message_size`` (bytes, ``None``: no
     limit) closes a WebSocket with 1009 on a larger incoming message, and
     ``websocket_allowed_origins`` refuses handshakes from browsers on other origins (403);
-    routes can override both.
+    routes can override both. ``cancel_on_disconnect`` cancels a handler whose client left
+    before the answer was ready (generator dependencies see ``CancelledError``, background
+    tasks are dropped); a route's ``cancel_on_disconnect=False`` runs to completion.
     """
 
     def __init__(
@@ -152,6 +155,7 @@ class Application(WebSocketApplication):
         root_path: str = "",
         websocket_max_message_size: int | None = 1_048_576,
         websocket_allowed_origins: Sequence[str] | None = None,
+        cancel_on_disconnect: bool = True,
     ) -> None:
         self.root_path = _check_root_path(root_path)
         if max_body_size is not None and (not isinstance(max_body_size, int) or max_body_size < 0):
@@ -166,6 +170,8 @@ class Application(WebSocketApplication):
         self.debug = debug
         self.max_body_size = max_body_size
         self.body_timeout = check_body_timeout(body_timeout, "Application")
+        # Cancel a handler whose client left (orionis/disconnect.py); routes may override.
+        self.cancel_on_disconnect = check_cancel_on_disconnect(cancel_on_disconnect, "Application")
         # Body reads in progress (their timeouts), so shutdown can end them at once.
         self._body_waits: set[BodyWait] = set()
         self._stopping = False

@@ -113,6 +113,14 @@ class _BodyStream(httpx.SyncByteStream):
             pass  # the client already left; nobody to tell
 
 
+async def _leave(ex: Exchange) -> None:
+    # The "disconnect" test option: the client goes away once the event is set (the app's
+    # own code may set it, e.g. a handler that has started waiting).
+    assert ex.disconnected is not None
+    await ex.leave.wait()
+    ex.disconnected.set()
+
+
 class _Transport(httpx.BaseTransport):
     def __init__(self, server: ASGIServer | RSGIServer, portal: _LoopThread, raise_exc: bool):
         self.server = server
@@ -132,11 +140,14 @@ class _Transport(httpx.BaseTransport):
             ex.disconnected = asyncio.Event()
             ex.complete = asyncio.Event()
             error: BaseException | None = None
+            leaving = None if ex.leave is None else asyncio.ensure_future(_leave(ex))
             try:
                 await self.server.run(ex)
             except BaseException as exc:  # reported to the test thread, not lost
                 error = exc
             finally:
+                if leaving is not None:
+                    leaving.cancel()
                 ex.events.put(("done", error))
 
         future = self.portal.submit(run())
@@ -153,6 +164,8 @@ class _Transport(httpx.BaseTransport):
                 )
             if event[0] == "done":
                 self.raise_if_needed(event[1])
+                if event[1] is None and ex.disconnected is not None and ex.disconnected.is_set():
+                    raise httpx.ReadError("the client disconnected (test option 'disconnect')")
                 if event[1] is None:
                     raise ServerError("the application returned without sending a response")
                 # Like a real server when the app crashes before answering.
@@ -172,6 +185,9 @@ class TestClient(httpx.Client):
     ``{"target": "*"}`` sends the request target ``*`` (``OPTIONS *``) instead of the URL's path.
     ``{"stall": n}`` delivers only ``n`` body bytes and then nothing more, ever (a client gone
     quiet; ``"stalled": threading.Event()`` is set once the app waits for the rest);
+    ``{"disconnect": asyncio.Event()}`` makes the client leave once the event is set (set it
+    from app code, e.g. in a handler that then waits): the request raises ``httpx.ReadError``
+    if the app sends no response, as a client that hung up would never see one;
     ``{"piece": n}`` delivers the body in ``n``-byte pieces; ``{"record": []}`` collects a
     ``"read"`` per body read the app makes; ``{"authority": "host"}`` (HTTP/2) sends an
     ``:authority`` besides the Host header.

@@ -60,6 +60,7 @@ class Exchange:
     piece: int = _CHUNK
     record: list[str] | None = None
     authority: str | None = None
+    leave: Any = None  # an asyncio.Event: the client disconnects once it is set
     disconnected: asyncio.Event | None = None  # created on the loop
     complete: asyncio.Event | None = None
     started: bool = False
@@ -73,6 +74,7 @@ class Exchange:
         self.piece = opts.get("piece", _CHUNK)
         self.record = opts.get("record")
         self.authority = opts.get("authority")
+        self.leave = opts.get("disconnect")
 
     def pieces(self) -> list[bytes]:
         """The body as the server delivers it (only the first ``stall`` bytes if stalled)."""
@@ -447,7 +449,7 @@ class RSGIServer:
         )
         protocol = _RSGIProtocol(ex, http2)
         await self.app.__rsgi__(scope, protocol)
-        if not protocol.responded:
+        if not protocol.responded and not (ex.disconnected and ex.disconnected.is_set()):
             raise ServerError("the application returned without sending a response")
         if not ex.complete or not ex.complete.is_set():
             ex.end()  # a stream ends when the app coroutine returns
