@@ -71,4 +71,10 @@ $("chat-form").addEventListener("submit", (event) => {
   $("chat-input").value = "";
 });
 
+// Close both when leaving the page: a server shutting down waits for open streams.
+window.addEventListener("pagehide", () => {
+  feed.close();
+  socket.close(1000, "page closed");
+});
+
 loadNotes();
