@@ -12,22 +12,47 @@
 The database file comes from ORIONIS_NOTES_DB (default: notes.db in the working directory).
 Each worker opens its own connection at startup and closes it at shutdown. The API is
 described at /openapi.json and browsable at /docs.
+
+Live page: open http://localhost:8000/live/ (public/ next to this file, served by
+app.mount_static). Note changes arrive over server-sent events (GET /events/notes, fed by an
+orionis.broadcast.Broadcast that create and delete publish to) and a chat room runs over a
+WebSocket (/ws/chat/{room}). The broadcast is "memory://" (one worker); set
+ORIONIS_BROADCAST_URL=redis://127.0.0.1:6379 to share it between several workers.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import os
+import pathlib
 import sqlite3
 import threading
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from orionis import Application, Controller, Depends, HTTPException, Path, Query, Request, Router
+from orionis import (
+    Application,
+    Controller,
+    Depends,
+    HTTPException,
+    Path,
+    Query,
+    Request,
+    Router,
+    WebSocket,
+    WebSocketDisconnect,
+)
+from orionis.background import BackgroundTasks
+from orionis.broadcast import Broadcast, Subscription
 from orionis.foundation.enums.lifespan import Lifespan
 from orionis.middleware import Middleware
+from orionis.sse import EventSourceResponse, ServerSentEvent
 
 app = Application(
     title="Orionis demo",
@@ -82,6 +107,17 @@ def close_db(app: Application) -> None:
 
 
 app.on(Lifespan.STARTUP, open_db).on(Lifespan.SHUTDOWN, close_db)
+
+# Note changes and chat messages, fanned out to every open page of this worker (or of every
+# worker, with a redis:// URL).
+broadcast = Broadcast(os.environ.get("ORIONIS_BROADCAST_URL", "memory://"))
+app.on(Lifespan.STARTUP, broadcast.connect).on(Lifespan.SHUTDOWN, broadcast.disconnect)
+NOTES_CHANNEL = "notes"
+
+
+async def publish_change(change: dict[str, Any]) -> None:
+    """Tell the live pages (a background task: runs once the answer has been sent)."""
+    await broadcast.publish(NOTES_CHANNEL, json.dumps(change))
 
 
 async def get_db(request: Request) -> NotesDB:
@@ -152,7 +188,9 @@ class NotesController(Controller):
             raise HTTPException(404, f"There is no note {id}.")
         return rows[0]  # type: ignore[return-value]
 
-    def store(self, request: Request, note: NoteIn) -> tuple[Note, int, dict[str, str]]:
+    def store(
+        self, request: Request, note: NoteIn, tasks: BackgroundTasks
+    ) -> tuple[Note, int, dict[str, str]]:
         """Create a note; its URL is in the Location header."""
         created = datetime.now(UTC).replace(microsecond=0)
         cursor = self.db.execute(
@@ -163,13 +201,16 @@ class NotesController(Controller):
         )
         stored = Note(id=cursor.lastrowid, created_at=created, **note.model_dump())
         location = request.app.url_path_for("notes.show", id=stored.id)
+        change = {"action": "created", "note": stored.model_dump(mode="json")}
+        tasks.add_task(publish_change, change)
         return stored, 201, {"location": location}
 
-    def destroy(self, id: NoteId) -> None:
+    def destroy(self, id: NoteId, tasks: BackgroundTasks) -> None:
         """Delete a note."""
         cursor = self.db.execute("DELETE FROM notes WHERE id = ?", id)
         if cursor.rowcount == 0:
             raise HTTPException(404, f"There is no note {id}.")
+        tasks.add_task(publish_change, {"action": "deleted", "id": id})
 
 
 api = Router(prefix="/api", middleware=[ResponseTime], tags=["notes"])
@@ -200,3 +241,49 @@ async def home(request: Request) -> Home:
 async def health() -> dict[str, str]:
     """Liveness check."""
     return {"status": "ok"}
+
+
+# -- the live page: static files, server-sent events, a WebSocket chat -------------------
+app.mount_static("/live", pathlib.Path(__file__).resolve().parent / "public", html=True)
+
+
+@app.get("/events/notes", include_in_schema=False)
+async def note_events() -> EventSourceResponse:
+    """Every note created or deleted from now on, as ``note`` events (JSON data)."""
+
+    async def events() -> AsyncIterator[ServerSentEvent]:
+        async with broadcast.subscribe(NOTES_CHANNEL) as changes:
+            # Sent once subscribed: a change made after the page saw this reaches it.
+            yield ServerSentEvent("{}", event="ready")
+            async for change in changes:
+                yield ServerSentEvent(change, event="note")
+
+    return EventSourceResponse(events(), ping=15)
+
+
+RoomName = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+async def relay(ws: WebSocket, messages: Subscription) -> None:
+    """Send a room's messages to one member until the subscription or the socket ends."""
+    with contextlib.suppress(WebSocketDisconnect):
+        async for message in messages:
+            await ws.send_text(message)
+
+
+@app.websocket("/ws/chat/{room}", max_message_size=4096)
+async def chat(ws: WebSocket, room: RoomName) -> None:
+    """A chat room: each text message goes to everyone in the room, the sender included."""
+    await ws.accept()
+    channel = f"chat:{room}"
+    relaying = None
+    try:
+        async with broadcast.subscribe(channel) as messages:
+            await ws.send_json({"type": "joined", "room": room})
+            relaying = asyncio.create_task(relay(ws, messages))
+            async for text in ws.iter_text():  # ends when the client leaves
+                message = {"type": "message", "room": room, "text": text}
+                await broadcast.publish(channel, json.dumps(message))
+    finally:
+        if relaying is not None:  # leaving the block ended the subscription, so the relay
+            await relaying

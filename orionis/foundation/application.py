@@ -409,6 +409,22 @@ class Application(WebSocketApplication):
     def include_router(self, router: Router, *, prefix: str = "") -> None:
         self.router.include_router(router, prefix=prefix)
 
+    def mount_static(
+        self,
+        path: str,
+        directory: str | os.PathLike[str],
+        html: bool = False,
+        cache_control: str | None = None,
+        follow_symlinks: bool = False,
+    ) -> Any:
+        """Serve the files under ``directory`` at ``path`` (see ``orionis.staticfiles``)."""
+        from orionis.staticfiles import StaticFiles
+
+        files = StaticFiles(
+            directory, html=html, cache_control=cache_control, follow_symlinks=follow_symlinks
+        )
+        return files.mount(self.router, path)
+
     def url_path_for(self, name: str, /, **params: Any) -> str:
         """The path of the route called ``name``, after ``root_path``; raises
         ``NoMatchFound`` if none fits."""
