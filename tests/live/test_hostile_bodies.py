@@ -223,11 +223,11 @@ def test_thousands_of_leading_zeros_are_never_a_500(live: Server) -> None:
             + b"5\r\nConnection: close\r\n\r\nhello"
         )
         data, _ = read_to_eof(sock)
-    if live.kind == "uvicorn":  # h11 refuses the header itself
-        assert data.startswith(b"HTTP/1.1 400"), data[:200]
-    else:  # Granian passes it up, framed as 5 bytes
-        assert data.startswith(b"HTTP/1.1 200"), data[:200]
-        assert data.endswith(b'{"received":5}')
+    if live.kind == "uvicorn" and data.startswith(b"HTTP/1.1 400"):
+        return  # uvicorn's h11 parser refuses the header itself (httptools frames 5 bytes)
+    # Granian (and uvicorn with httptools) pass it up, framed as 5 bytes
+    assert data.startswith(b"HTTP/1.1 200"), data[:200]
+    assert data.endswith(b'{"received":5}')
 
 
 def h2_get(port: int, headers: list[tuple[str, str]]) -> tuple[int, dict]:
