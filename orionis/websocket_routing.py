@@ -31,7 +31,7 @@ from orionis.websockets import WebSocket, WebSocketDisconnect, WebSocketState, W
 if TYPE_CHECKING:
     from orionis.foundation.application import Application
     from orionis.requests import Request
-    from orionis.routing import Mount, Router, RouteTable
+    from orionis.routing import Router, RouterSettings, RouteTable
 
 __all__ = [
     "WebSocketApplication",
@@ -91,7 +91,7 @@ class WebSocketRoute:
         allowed_origins: Sequence[str] | None = INHERIT,
         max_message_size: int | None = INHERIT,
     ) -> None:
-        from orionis.routing import _check_dependencies, parse_path
+        from orionis.routing import _check_dependencies, parse_path  # it imports this module
 
         owner = f"websocket route {path!r}"
         self.path = path
@@ -181,13 +181,13 @@ class WebSocketRouting:
         return decorator
 
     def walk_websockets(
-        self, parent: Mount | None = None
-    ) -> Iterator[tuple[WebSocketRoute, Mount]]:
+        self, parent: RouterSettings | None = None
+    ) -> Iterator[tuple[WebSocketRoute, RouterSettings]]:
         """Every WebSocket route with its full prefix and router dependencies."""
-        from orionis.routing import Mount
+        from orionis.routing import RouterSettings  # it imports this module
 
         router: Router = self  # type: ignore[assignment]
-        mount = Mount(
+        mount = RouterSettings(
             (parent.prefix if parent else "") + router.prefix,
             [],
             [*(parent.dependencies if parent else []), *router.dependencies],
@@ -196,7 +196,7 @@ class WebSocketRouting:
         for route in self.websocket_routes:
             yield route, mount
         for child, extra in router.includes:
-            inner = Mount(mount.prefix + extra, [], mount.dependencies, [])
+            inner = RouterSettings(mount.prefix + extra, [], mount.dependencies, [])
             yield from child.walk_websockets(inner)
 
 
@@ -269,14 +269,12 @@ class WebSocketTable:
     """The WebSocket routes of a router tree, ready to match (built once per route change)."""
 
     def __init__(self, app: Application, router: Router) -> None:
-        from orionis.routing import _shape
+        from orionis.routing import _shape, parse_path  # it imports this module
 
         self.matcher = _hot.matcher.Matcher()
         self.entries: list[_WebSocketEntry] = []
         shapes: dict[tuple[Any, ...], _WebSocketEntry] = {}
         for route, mount in router.walk_websockets():
-            from orionis.routing import parse_path
-
             full_path = mount.prefix + route.path
             segments = parse_path(full_path)
             params = {s[0]: s[1] for s in segments if isinstance(s, tuple)}
@@ -285,6 +283,7 @@ class WebSocketTable:
                 params,
                 dependencies=[*mount.dependencies, *route.dependencies],
                 response_model=None,
+                overrides=app.overrides,
             )
             origins = route.allowed_origins
             if origins is INHERIT:

@@ -10,7 +10,7 @@ Facts about Granian this adapter relies on (docs/architecture.md has the full li
   ``Content-Length`` (already checked against the limit) is read in one call, and one without
   is iterated with a byte count, an early empty chunk meaning "truncated" on HTTP/1.
 - ``response_bytes``/``response_str`` set ``content-length`` themselves; ``response_file``
-  and ``response_file_range`` do not, nor ``content-type``: the ``FilePlan`` carries them.
+  and ``response_file_range`` do not, nor ``content-type``: the ``PreparedFile`` carries them.
 - ``response_stream`` has no backpressure: sending stops as soon as ``client_disconnect()``
   resolves, and that waiter is cancelled when the response ends.
 - RSGI has no ``root_path``: a path starting with ``Application(root_path=...)`` is routed
@@ -32,12 +32,11 @@ from granian.rsgi import ProtocolClosed
 from orionis.datastructures import Address
 from orionis.exceptions import ClientDisconnect, problem
 from orionis.foundation.enums.runtimes import Runtime
-from orionis.requests import ONE_SHOT_BODY, Request, two_hosts
+from orionis.requests import ONE_SHOT_BODY, Request, two_hosts, wire_headers
 from orionis.responses import (
-    KIND_BODY,
-    KIND_STREAM,
     PreparedFile,
     Response,
+    ResponseKind,
     StreamingResponse,
     bodyless,
 )
@@ -51,6 +50,8 @@ __all__ = ["RSGIAdapter", "RSGIRequest"]
 
 logger = logging.getLogger("orionis")
 
+_BODY, _STREAM = ResponseKind.BODY, ResponseKind.STREAM  # module globals: the hot path
+
 
 def _address(value: str | None) -> Address | None:
     # "127.0.0.1:5000" or "[::1]:5000": the port follows the last colon.
@@ -62,12 +63,6 @@ def _address(value: str | None) -> Address | None:
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
     return Address(host, int(port) if port.isdigit() else 0)
-
-
-def _headers(request: Request, response: Response) -> list[tuple[str, str]]:
-    if request._close_connection:
-        return request._closing_headers(response.raw_headers)
-    return response.raw_headers
 
 
 class RSGIRequest(Request):
@@ -228,9 +223,9 @@ class RSGIAdapter:
             else:
                 response = two_hosts()
             kind = response.kind
-            if kind == KIND_BODY:
+            if kind == _BODY:
                 self._send_body(request, response, protocol)
-            elif kind == KIND_STREAM:
+            elif kind == _STREAM:
                 await self._send_stream(request, response, protocol)  # type: ignore[arg-type]
             else:
                 self._send_file(request, response, protocol)  # type: ignore[arg-type]
@@ -244,7 +239,7 @@ class RSGIAdapter:
 
     def _send_body(self, request: Request, response: Response, protocol: Any) -> None:
         status = response.status_code
-        headers = _headers(request, response)
+        headers = wire_headers(request, response)
         if bodyless(status, request.method):
             # response_empty adds no content-length: a HEAD answer's was settled in dispatch
             protocol.response_empty(status, headers)
@@ -252,7 +247,7 @@ class RSGIAdapter:
             protocol.response_bytes(status, headers, response.body)
 
     def _send_file(self, request: Request, plan: PreparedFile, protocol: Any) -> None:
-        headers = _headers(request, plan)
+        headers = wire_headers(request, plan)
         if plan.path is None or request.method == "HEAD":
             protocol.response_empty(plan.status_code, headers)
         elif plan.whole:
@@ -268,7 +263,7 @@ class RSGIAdapter:
             await response.aclose()
             protocol.response_empty(status, response.raw_headers)
             return
-        transport = protocol.response_stream(status, _headers(request, response))
+        transport = protocol.response_stream(status, wire_headers(request, response))
         # The waiter outlives the request on keep-alive connections: always cancel it.
         gone = asyncio.ensure_future(protocol.client_disconnect())
         try:

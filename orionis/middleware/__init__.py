@@ -1,7 +1,7 @@
 """Middleware: classes with ``async def handle(self, request, call_next)``.
 
-``CORSMiddleware`` and ``SecurityHeadersMiddleware`` ship with Orionis; the contract's CSRF,
-trusted-host, rate-limit and GZip middleware are not built yet.
+``CORSMiddleware`` and ``SecurityHeadersMiddleware`` ship with Orionis; CSRF, trusted-host,
+rate-limit and GZip middleware are not built yet.
 """
 
 from orionis.middleware.base import CallNext, Middleware

@@ -133,7 +133,7 @@ def test_exception_handler_with_wrong_arity_is_refused_at_registration() -> None
             return ""
 
     assert "@app.exception_handler(ValueError)" in str(info.value) and "bare" in str(info.value)
-    assert app._exception_handlers == {}
+    assert app.errors.handlers == {}
 
 
 def test_exception_handlers_of_every_valid_shape_answer(interface: str) -> None:
