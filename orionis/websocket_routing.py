@@ -272,6 +272,8 @@ class WebSocketTable:
         from orionis.routing import _shape, parse_path  # it imports this module
 
         self.matcher = _hot.matcher.Matcher()
+        # the limit before a route matched (the handshake itself)
+        self.max_message_size = app.websocket_max_message_size
         self.entries: list[_WebSocketEntry] = []
         shapes: dict[tuple[Any, ...], _WebSocketEntry] = {}
         for route, mount in router.walk_websockets():
@@ -333,18 +335,18 @@ def origin_allowed(request: Request, allowed: frozenset[str] | None) -> bool:
 
 
 async def serve_websocket(
-    app: Application, request: Request, transport: WebSocketTransport
+    table: WebSocketTable, request: Request, transport: WebSocketTransport
 ) -> None:
     """Run one connection from handshake to close. Never raises, but for cancellation.
 
     ``request`` is the handshake as the adapter's request type (one that accepts extra
     attributes: the solver finds the socket as ``request.websocket``).
     """
-    ws = WebSocket(request, transport, app.websocket_max_message_size)
+    ws = WebSocket(request, transport, table.max_message_size)
     request.websocket = ws  # type: ignore[attr-defined]
     failure: BaseException | None = None
     try:
-        found = app.websocket_table.matcher.match(request.path, "GET")
+        found = table.matcher.match(request.path, "GET")
         if found is None or found[0] is None:
             await ws.deny(problem(404, f"No WebSocket route matches {request.path}."))
             return

@@ -331,7 +331,8 @@ class ASGIAdapter:
         if message["type"] != "websocket.connect":
             return  # the client left before the handshake could be answered
         transport = ASGIWebSocketTransport(scope, receive, send)
-        await serve_websocket(self.app, ASGIHandshake(self.app, scope, receive), transport)
+        request = ASGIHandshake(self.app, scope, receive)
+        await serve_websocket(self.app.websocket_table, request, transport)
 
 
 class ASGIHandshake(ASGIRequest):

@@ -297,7 +297,7 @@ class RSGIAdapter:
         transport = RSGIWebSocketTransport(protocol)
         request = RSGIHandshake(self.app, scope, protocol)
         transport.subprotocols = _offered(request)
-        await serve_websocket(self.app, request, transport)
+        await serve_websocket(self.app.websocket_table, request, transport)
 
 
 def _offered(request: Request) -> list[str]:
