@@ -223,13 +223,8 @@ class Handler:
             return to_response(result)
         if isinstance(result, Response):
             return result  # a returned Response keeps its own status
-        if type(result) is tuple:
-            body, status, headers = _unpack(result)
-        else:
-            body, status, headers = result, self.status_code, None
-        if isinstance(body, Response):
-            response = body
-        elif adapter is not None and body is not None:
+        body, status, headers = split_result(result, self.status_code)
+        if adapter is not None and body is not None and not isinstance(body, Response):
             try:
                 content = adapter.dump_json(adapter.validate_python(body, from_attributes=True))
             except pydantic.ValidationError as exc:
@@ -255,7 +250,12 @@ def _controller_alone(cls: type) -> str:
     )
 
 
-def _unpack(value: tuple[Any, ...]) -> tuple[Any, Any, Any]:
+def split_result(value: Any, status: int | None = None) -> tuple[Any, Any, Any]:
+    """A return value as ``(body, status, headers)``: the one place a ``(body, status)`` or
+    ``(body, status, headers)`` tuple is taken apart; anything else is the body, with
+    ``status`` (the route's) and no headers."""
+    if type(value) is not tuple:
+        return value, status, None
     if len(value) not in (2, 3) or isinstance(value[0], tuple):
         raise TypeError(
             "a handler may return (body, status) or (body, status, headers), "
@@ -294,7 +294,7 @@ def to_response(value: Any) -> Response:
     if cls is bytes:
         return Response(value, media_type="application/octet-stream")
     if cls is tuple:
-        body, status, headers = _unpack(value)
+        body, status, headers = split_result(value)
         return _adjust(to_response(body), status, headers)
     if isinstance(value, Mapping | list) or hasattr(value, "model_dump"):
         return JSONResponse(value)
