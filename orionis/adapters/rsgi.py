@@ -177,6 +177,7 @@ class RSGIAdapter:
         self._starting: asyncio.Task[None] | None = None
         self._stopping: asyncio.Task[Any] | None = None
         self._failed = False
+        self._protos: dict[str, Any] = {"ws": self.websocket}
 
     # -- lifespan ------------------------------------------------------------------------
     def init(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -209,8 +210,11 @@ class RSGIAdapter:
 
     # -- requests ------------------------------------------------------------------------
     async def __call__(self, scope: Any, protocol: Any) -> None:
-        if scope.proto != "http":
-            await self.websocket(scope, protocol)
+        proto = scope.proto
+        if proto != "http":  # the other protocols, by table ("http" first: no lookup)
+            other = self._protos.get(proto)
+            if other is not None:
+                await other(scope, protocol)
             return
         if (self._starting is not None or self._failed) and not await self._started():
             response = problem(503, "The application failed to start.")
