@@ -248,7 +248,7 @@ class WebSocketApplication:
     @property
     def websocket_table(self) -> WebSocketTable:
         """The WebSocket routes, rebuilt whenever the routes change (with the HTTP table)."""
-        table = self.routes_table  # type: ignore[attr-defined]
+        table = self.route_table  # type: ignore[attr-defined]
         cached = self._websocket_table
         if cached is None or cached[0] is not table:
             app: Application = self  # type: ignore[assignment]

@@ -218,7 +218,7 @@ class Application(RouteVerbs, WebSocketApplication):
             except Exception as exc:
                 logger.error("the application cannot serve: %s", exc, exc_info=True)
                 raise LifespanError(f"invalid application setup: {exc}") from exc
-            if self.routes_table.uses_process_pool:
+            if self.route_table.uses_process_pool:
                 self.processes.start()
         try:
             await self._hooks.startup(self, runtime)
@@ -308,21 +308,25 @@ class Application(RouteVerbs, WebSocketApplication):
     def url_path_for(self, name: str, /, **params: Any) -> str:
         """The path of the route called ``name``, after ``root_path``; raises
         ``NoMatchFound`` if none fits."""
-        return self.routes_table.url_path_for(name, **params)
+        return self.route_table.url_path_for(name, **params)
 
     @property
-    def routes_table(self) -> RouteTable:
+    def route_table(self) -> RouteTable:
+        """The ``RouteTable`` compiled from the routers (built on first use, and again after
+        any route change)."""
         table = self._table
         if table is None:
             table = self._table = RouteTable(self, self.router)
         return table
+
+    routes_table = route_table  # the name before issue 10, still used by other branches
 
     def _routes_changed(self) -> None:
         self._table = None
 
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI 3.1 document for the current routes."""
-        return openapi_document(self, self.routes_table)
+        return openapi_document(self, self.route_table)
 
     # -- middleware and errors -----------------------------------------------------------
     def add_middleware(self, middleware_class: type, **options: Any) -> None:
@@ -354,8 +358,8 @@ class Application(RouteVerbs, WebSocketApplication):
     # -- the pipeline --------------------------------------------------------------------
     def _prepare(self) -> None:
         """Compile routes and build the global middleware (once; routes again after changes)."""
-        _ = self.routes_table
-        check_http_routes(self.routes_table)
+        _ = self.route_table
+        check_http_routes(self.route_table)
         _ = self.websocket_table
         if self._layers is None:
             self._layers = [instantiate(cls, options) for cls, options in self._middleware]
@@ -363,7 +367,7 @@ class Application(RouteVerbs, WebSocketApplication):
 
     async def _route(self, request: Request) -> Response:
         """Routing as the innermost layer of global middleware."""
-        return await (self._table or self.routes_table).resolve(request)(request)
+        return await (self._table or self.route_table).resolve(request)(request)
 
     async def dispatch(self, request: Request) -> Response:
         """Answer ``request``. Never raises; the response is valid for any server."""
@@ -374,7 +378,7 @@ class Application(RouteVerbs, WebSocketApplication):
             if chain is not None:
                 response = await chain(request)
             else:  # no global middleware: route without a coroutine in between
-                response = await (self._table or self.routes_table).resolve(request)(request)
+                response = await (self._table or self.route_table).resolve(request)(request)
             kind = getattr(response, "kind", None)  # middleware may return anything
             if kind == _FILE:  # a FileResponse from middleware
                 response = await self.errors.prepare_file(request, response)
