@@ -59,7 +59,7 @@ def _endpoint_name(route: Any) -> str:
 def route_rows(app: Application) -> list[tuple[str, str, str, str]]:
     """``(methods, path, name, endpoint)`` for every registered route, in table order."""
     rows = []
-    for entry in app.routes_table.entries:
+    for entry in app.route_table.entries:
         route = entry.route
         if route is None:
             continue

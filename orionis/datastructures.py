@@ -75,10 +75,6 @@ class QueryParams(MultiDict[str]):
 
     __slots__ = ()
 
-    @classmethod
-    def from_string(cls, query_string: str) -> QueryParams:
-        return cls(_hot.urls.parse_query(query_string))
-
 
 _PATH_SAFE = "/:@!$&'()*+,;=~"
 

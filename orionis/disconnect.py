@@ -50,7 +50,7 @@ def wants_cancel(request: Request) -> bool:
 
 
 def _any_route_opts_in(app: Any) -> bool:
-    table = app.routes_table
+    table = app.route_table
     cached = getattr(app, "_cancel_cache", None)
     if cached is not None and cached[0] is table:
         return cached[1]

@@ -12,24 +12,24 @@ pydantic model, dataclass or TypedDict) the body is validated and filtered throu
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import functools
 import inspect
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pydantic
 from pydantic import TypeAdapter
 
-from orionis.concurrency import call_sync, run_in_threadpool
+from orionis.concurrency import run_in_threadpool
 from orionis.controllers import Controller
-from orionis.dependencies import ASYNC, Depends, Plan, RequestContext, call_kind
+from orionis.dependencies import CallStyle, Depends, Overrides, Plan, Solver, call_style
 from orionis.exceptions import RequestValidationError
 from orionis.requests import Request
 from orionis.responses import JSONResponse, PlainTextResponse, Response, json_dumps
+
+if TYPE_CHECKING:
+    from orionis.process_pool import ProcessPool
 
 __all__ = ["INFER", "Handler", "ResponseValidationError", "to_response"]
 
@@ -89,6 +89,8 @@ class Handler:
         status_code: int | None = None,
         executor: Executor = "thread",
         plan: bool = True,
+        processes: ProcessPool | None = None,
+        overrides: Overrides | None = None,
     ) -> None:
         self.controller: type | None = None
         if isinstance(endpoint, tuple | list):
@@ -108,7 +110,10 @@ class Handler:
         if executor not in ("thread", "process"):
             raise ValueError(f"{self.name}: executor must be 'thread' or 'process'")
         self.executor = executor
-        self.is_async = call_kind(func) == ASYNC
+        # Given by the route table: the pool for executor="process", the app's overrides.
+        self.processes = processes
+        self.overrides = overrides if overrides is not None else Overrides()
+        self.is_async = call_style(func) is CallStyle.ASYNC
         if executor == "process":
             self._check_process_target()
         if not plan:
@@ -125,11 +130,11 @@ class Handler:
             self.init_plan = Plan(self.controller, path_params, owner=self.controller.__qualname__)
         self._plans = (self.plan,) if self.init_plan is None else (self.plan, self.init_plan)
         # A controller whose __init__ takes anything is built by the solver, not bare.
-        self.simple = self.plan.simple and self.init_plan is None
-        # (name, from_path) for a simple plan: a path value, or else the request.
-        self.arguments = tuple((i.name, i.source == "path") for i in self.plan.inputs)
+        self.unsolved = self.plan.unsolved and self.init_plan is None
+        # (name, from_path) for an unsolved plan: a path value, or else the request.
+        self.plain_arguments = tuple((i.name, i.source == "path") for i in self.plan.inputs)
         # Callable straight from the endpoint layer, with no solving and no thread.
-        self.direct = self.simple and self.is_async and self.controller is None
+        self.awaited_directly = self.unsolved and self.is_async and self.controller is None
         if executor == "process":
             for item in self.plan.inputs:
                 if item.source in ("request", "background"):
@@ -177,20 +182,22 @@ class Handler:
             )
 
     def kwargs(self, request: Request) -> dict[str, Any]:
-        """The arguments of a ``simple`` handler: typed path values and the request."""
+        """The arguments of an ``unsolved`` handler: typed path values and the request."""
         params = request.path_params
-        return {name: params[name] if from_path else request for name, from_path in self.arguments}
+        return {
+            name: params[name] if from_path else request for name, from_path in self.plain_arguments
+        }
 
     async def run(self, request: Request) -> Any:
         """Fill the parameters from the request and call the endpoint; the raw result."""
-        if self.simple:
+        if self.unsolved:
             kwargs = self.kwargs(request)
             instance = self.controller() if self.controller is not None else None
         else:
-            context = request._context = RequestContext(request)
-            solved = await context.solve(*self._plans)
+            solver = request._solver = Solver(request, self.overrides)
+            solved = await solver.solve(*self._plans)
             if solved is None:
-                raise RequestValidationError(context.errors)
+                raise RequestValidationError(solver.errors)
             kwargs = solved[0]
             if self.controller is None:
                 instance = None
@@ -204,32 +211,20 @@ class Handler:
         if self.is_async:
             return await func(**kwargs)
         if self.executor == "process":
-            app = request.app
-            pool = app.ensure_process_pool()
-            loop = asyncio.get_running_loop()
-            try:
-                return await loop.run_in_executor(
-                    pool, functools.partial(call_sync, func, **kwargs)
-                )
-            except BrokenProcessPool:
-                app.replace_process_pool(pool)  # the next request gets a working pool
-                raise
+            if self.processes is None:
+                raise RuntimeError(f"{self.name}: executor='process' needs the route table's pool")
+            return await self.processes.run(func, kwargs)
         return await run_in_threadpool(func, **kwargs)
 
-    def render(self, result: Any) -> Response:
+    def response_for(self, result: Any) -> Response:
         """The response for a handler's return value (see module docstring)."""
         adapter = self.response_adapter
         if adapter is None and self.status_code is None:
             return to_response(result)
         if isinstance(result, Response):
             return result  # a returned Response keeps its own status
-        if type(result) is tuple:
-            body, status, headers = _unpack(result)
-        else:
-            body, status, headers = result, self.status_code, None
-        if isinstance(body, Response):
-            response = body
-        elif adapter is not None and body is not None:
+        body, status, headers = split_result(result, self.status_code)
+        if adapter is not None and body is not None and not isinstance(body, Response):
             try:
                 content = adapter.dump_json(adapter.validate_python(body, from_attributes=True))
             except pydantic.ValidationError as exc:
@@ -255,7 +250,12 @@ def _controller_alone(cls: type) -> str:
     )
 
 
-def _unpack(value: tuple[Any, ...]) -> tuple[Any, Any, Any]:
+def split_result(value: Any, status: int | None = None) -> tuple[Any, Any, Any]:
+    """A return value as ``(body, status, headers)``: the one place a ``(body, status)`` or
+    ``(body, status, headers)`` tuple is taken apart; anything else is the body, with
+    ``status`` (the route's) and no headers."""
+    if type(value) is not tuple:
+        return value, status, None
     if len(value) not in (2, 3) or isinstance(value[0], tuple):
         raise TypeError(
             "a handler may return (body, status) or (body, status, headers), "
@@ -294,7 +294,7 @@ def to_response(value: Any) -> Response:
     if cls is bytes:
         return Response(value, media_type="application/octet-stream")
     if cls is tuple:
-        body, status, headers = _unpack(value)
+        body, status, headers = split_result(value)
         return _adjust(to_response(body), status, headers)
     if isinstance(value, Mapping | list) or hasattr(value, "model_dump"):
         return JSONResponse(value)

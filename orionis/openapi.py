@@ -505,7 +505,7 @@ class ApiDocs:
         return serve_asset
 
     async def serve_openapi(self, request: Any) -> Response:
-        table = self.app.routes_table
+        table = self.app.route_table
         cached = self._document
         if cached is None or cached[0] is not table:
             cached = self._document = (table, openapi_document(self.app, table, ""), {})

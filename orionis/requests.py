@@ -1,4 +1,5 @@
-"""The protocol-neutral request every handler and middleware sees.
+"""The protocol-neutral request every handler and middleware sees: a connection
+(``orionis.connections.HTTPConnection``: URL, headers, query, cookies, client...) with a body.
 
 An adapter builds a subclass of ``Request`` that fills the plain attributes (method, path,
 query string, scheme, HTTP version) and implements three hooks: ``_raw_headers`` (lower-case
@@ -13,14 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import math
-import re
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from orionis import _hot
-from orionis.datastructures import URL, Address, Headers, QueryParams, State
+from orionis.connections import UNSET as _UNSET
+from orionis.connections import HTTPConnection
+from orionis.datastructures import Headers, QueryParams, State
 from orionis.exceptions import ClientDisconnect, HTTPException, RequestValidationError, problem
 from orionis.forms import FormData, parse_form
 
@@ -28,18 +29,14 @@ if TYPE_CHECKING:
     from orionis.foundation.application import Application
     from orionis.responses import Response
 
-__all__ = ["BodyWait", "Request", "check_body_timeout", "two_hosts"]
-
-_wrap_headers = _hot.headers.wrap_headers
-_parse_cookie = _hot.cookies.parse_cookie
-_parse_query = _hot.urls.parse_query
-
-# A Host header we are willing to echo back in ``request.url``: a reg-name or IP literal
-# and an optional port. Anything else ("x/public?", "a@evil.com", two Host headers, spaces)
-# falls back to the server's own address rather than building a URL from it.
-_HOST_RE = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(?::[0-9]{1,5})?")
-
-_UNSET: Any = object()
+__all__ = [
+    "BodyWait",
+    "Request",
+    "check_body_timeout",
+    "check_max_body_size",
+    "two_hosts",
+    "wire_headers",
+]
 
 # A declared length with more significant digits than this is larger than any body a server
 # can deliver (2**64 has 20): refused without converting it (``int()`` refuses 4,300 digits).
@@ -65,6 +62,23 @@ def check_body_timeout(value: Any, owner: str) -> float | None:
             f"to disable it, got {value!r}"
         )
     return float(value)
+
+
+def check_max_body_size(value: Any, owner: str) -> int | None:
+    """``value`` if it is a valid ``max_body_size`` (bytes >= 0, or ``None``); else ValueError."""
+    if value is not None and (not isinstance(value, int) or value < 0):
+        raise ValueError(
+            f"{owner}: max_body_size must be a non-negative int (bytes) or None, got {value!r}"
+        )
+    return value
+
+
+def wire_headers(request: Request, response: Response) -> list[tuple[str, str]]:
+    """The headers an adapter sends: the response's, plus ``Connection: close`` when the
+    connection cannot carry another request (both adapters use this one rule)."""
+    if request._close_connection:
+        return request._closing_headers(response.raw_headers)
+    return response.raw_headers
 
 
 def two_hosts() -> Response:
@@ -102,51 +116,29 @@ class BodyWait:
         self.handle = asyncio.get_running_loop().call_soon(self._fire)
 
 
-class Request:
-    """An HTTP request, the same under ASGI and RSGI.
+class Request(HTTPConnection):
+    """An HTTP request, the same under ASGI and RSGI: a connection with a body.
 
     Headers, query params and cookies are parsed on first access. The body is read once and
     is limited to ``max_body_size`` bytes actually received (413 beyond it), whatever
     ``Content-Length`` claims; a body that ends early raises ``ClientDisconnect`` (400).
     """
 
-    interface: ClassVar[str] = ""
-
     __slots__ = (
-        "__weakref__",  # so tests and tools can check that nothing keeps a request alive
         "_body",
-        "_client",
         "_close_connection",
         "_content_length",
-        "_context",
-        "_cookies",
-        "_error",
         "_form",
-        "_headers",
-        "_host_override",
         "_json",
-        "_query_params",
-        "_server",
-        "_session",
-        "_state",
         "_stream_consumed",
-        "app",
         "body_timeout",
-        "http_version",
         "max_body_size",
-        "method",
-        "path",
-        "path_params",
-        "query_string",
-        "route",
-        "route_template",
-        "scheme",
     )
 
     def __init__(self, app: Application) -> None:
+        # HTTPConnection's fields, set here rather than by calling its __init__: one call
+        # less per request (tests/unit/test_connections.py checks the two stay alike).
         self.app = app
-        self.max_body_size: int | None = app.max_body_size
-        self.body_timeout: float | None = app.body_timeout
         self.path_params: dict[str, Any] = {}
         self.route: Any = None
         # The matched route's full path template, router prefixes included ("/api/u/{id}"),
@@ -155,147 +147,34 @@ class Request:
         self._headers: Headers | None = None
         self._query_params: QueryParams | None = None
         self._cookies: dict[str, str] | None = None
+        self._state: State | None = None
+        self._client: Any = _UNSET
+        self._server: Any = _UNSET
+        self._solver: Any = None  # dependencies.Solver, when the handler needs one
+        self._error: BaseException | None = None  # what the handler raised, for cleanups
+        # The body.
+        self.max_body_size: int | None = app.max_body_size
+        self.body_timeout: float | None = app.body_timeout
         self._body: bytes | None = None
         self._content_length: Any = _UNSET
         self._json: Any = _UNSET
-        self._state: State | None = None
         self._stream_consumed = False
-        self._client: Any = _UNSET
-        self._server: Any = _UNSET
         self._form: FormData | None = None
-        self._context: Any = None  # dependencies.RequestContext, when the handler needs one
-        self._error: BaseException | None = None  # what the handler raised, for cleanups
         # Set when the connection cannot carry another request after this answer (broken
         # framing, a body left unread or stalled): adapters then add ``Connection: close``.
         self._close_connection = False
         self._host_override: str | None = None  # set by _override_peer (trusted proxy)
+        self._session: dict[str, Any] | None = None  # set by SessionMiddleware
 
     # -- adapter hooks -------------------------------------------------------------------
-    def _raw_headers(self) -> list[tuple[str, str]]:
-        raise NotImplementedError
-
-    def _peer(self) -> tuple[Address | None, Address | None]:
-        raise NotImplementedError
-
     def _chunks(self) -> AsyncIterator[bytes]:
         raise NotImplementedError
-
-    def _authority(self) -> str | None:
-        """The HTTP/2 ``:authority`` when the server passes it outside the headers."""
-        return None
-
-    def _header_values(self, name: str) -> list[str]:
-        """All values of one (lower-case) header, without building ``headers`` just for it."""
-        headers = self._headers
-        if headers is not None:
-            return headers.getlist(name)
-        return self._native_header_values(name)
-
-    def _native_header_values(self, name: str) -> list[str]:
-        """``_header_values`` straight from the server's headers (adapters look it up
-        directly; this fallback builds ``headers``)."""
-        return self.headers.getlist(name)
 
     def _declares_framing(self) -> bool:
         """Whether ``Content-Length`` or ``Transfer-Encoding`` is present (adapters make
         this a direct lookup: it runs for every request)."""
         headers = self.headers
         return "content-length" in headers or "transfer-encoding" in headers
-
-    # -- headers, query, cookies ---------------------------------------------------------
-    @property
-    def headers(self) -> Headers:
-        headers = self._headers
-        if headers is None:
-            headers = self._headers = _wrap_headers(self._raw_headers(), False)
-        return headers
-
-    @property
-    def query_params(self) -> QueryParams:
-        params = self._query_params
-        if params is None:
-            params = self._query_params = QueryParams(_parse_query(self.query_string))
-        return params
-
-    @property
-    def cookies(self) -> dict[str, str]:
-        cookies = self._cookies
-        if cookies is None:
-            values = self.headers.getlist("cookie")
-            # HTTP/2 may split one Cookie header into several; join them back.
-            cookies = self._cookies = _parse_cookie("; ".join(values)) if values else {}
-        return cookies
-
-    # -- addresses and URL ---------------------------------------------------------------
-    @property
-    def client(self) -> Address | None:
-        if self._client is _UNSET:
-            self._client, self._server = self._peer()
-        return self._client
-
-    @property
-    def server(self) -> Address | None:
-        if self._server is _UNSET:
-            self._client, self._server = self._peer()
-        return self._server
-
-    @property
-    def host(self) -> str:
-        """The requested host (and port), only if it is well-formed; else the server address."""
-        if self._host_override is not None:
-            return self._host_override
-        authority = self._authority()
-        if authority is None:
-            hosts = self.headers.getlist("host")
-            authority = hosts[0] if len(hosts) == 1 else None
-        if authority is not None and _HOST_RE.fullmatch(authority):
-            return authority
-        server = self.server
-        if server is None:
-            return "localhost"
-        host = f"[{server.host}]" if ":" in server.host else server.host
-        return f"{host}:{server.port}"
-
-    def _override_peer(
-        self,
-        client: Address | None = None,
-        scheme: str | None = None,
-        host: str | None = None,
-    ) -> None:
-        """Replace what the server reported with what a trusted proxy forwarded.
-
-        Used by ``ProxyHeadersMiddleware``; the values must already be validated. ``None``
-        leaves a part as it is.
-        """
-        if client is not None:
-            _ = self.server  # resolve the server address before the client is replaced
-            self._client = client
-        if scheme is not None:
-            self.scheme = scheme
-        if host is not None:
-            self._host_override = host
-
-    @property
-    def url(self) -> URL:
-        return URL(self.scheme, self.host, self.path, self.query_string)
-
-    @property
-    def session(self) -> dict[str, Any]:
-        """The session dict that ``SessionMiddleware`` loaded for this request."""
-        session = getattr(self, "_session", None)  # set only by SessionMiddleware
-        if session is None:
-            raise RuntimeError(
-                "request.session needs SessionMiddleware: "
-                "app.add_middleware(SessionMiddleware, secret_key=...)"
-            )
-        return session
-
-    @property
-    def state(self) -> State:
-        state = self._state
-        if state is None:
-            state = self._state = State()
-        return state
 
     # -- body ----------------------------------------------------------------------------
     def _framing_error(self, status: int, detail: str) -> HTTPException:
@@ -528,16 +407,13 @@ class Request:
     @property
     def needs_finalize(self) -> bool:
         """Whether ``finalize`` has work to do; adapters skip its coroutine when not."""
-        return self._context is not None or self._form is not None
+        return self._solver is not None or self._form is not None
 
     async def finalize(self) -> None:
         """After the response is sent: background tasks, dependency cleanup, upload files."""
         try:
-            if self._context is not None:
-                await self._context.finish(self._error)
+            if self._solver is not None:
+                await self._solver.finish(self._error)
         finally:
             if self._form is not None:
                 await self._form.close()
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.method} {self.path}>"

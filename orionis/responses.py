@@ -22,6 +22,8 @@ import re
 import stat
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from datetime import datetime
+from decimal import Decimal
+from enum import IntEnum
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
@@ -32,15 +34,12 @@ from orionis.concurrency import iterate_in_threadpool, run_in_threadpool
 from orionis.datastructures import MutableHeaders
 from orionis.preconditions import NOT_MODIFIED_HEADERS
 from orionis.preconditions import evaluate as _preconditions
+from orionis.ranges import if_range_ok, parse_range
 
 if TYPE_CHECKING:
     from orionis.requests import Request
 
 __all__ = [
-    "KIND_BODY",
-    "KIND_FILE",
-    "KIND_PREPARED_FILE",
-    "KIND_STREAM",
     "FileResponse",
     "HTMLResponse",
     "JSONResponse",
@@ -48,6 +47,7 @@ __all__ = [
     "PreparedFile",
     "RedirectResponse",
     "Response",
+    "ResponseKind",
     "StreamingResponse",
     "bodyless",
     "head_headers",
@@ -59,12 +59,15 @@ _wrap_headers = _hot.headers.wrap_headers
 
 HeadersInput = Mapping[str, str] | list[tuple[str, str]] | None
 
-# ``Response.kind``: how an adapter sends a response. One attribute read per request
-# instead of a chain of isinstance checks.
-KIND_BODY = 0  # ``body`` in memory
-KIND_STREAM = 1  # ``StreamingResponse``: produced while sending
-KIND_PREPARED_FILE = 2  # ``PreparedFile``: a file resolved for its request, ready to send
-KIND_FILE = 3  # ``FileResponse`` not yet resolved (``Application.prepare_file`` does it)
+
+class ResponseKind(IntEnum):
+    """``Response.kind``: how an adapter sends a response. One attribute read per request
+    instead of a chain of isinstance checks."""
+
+    BODY = 0  # ``body`` in memory
+    STREAM = 1  # ``StreamingResponse``: produced while sending
+    PREPARED_FILE = 2  # ``PreparedFile``: a file resolved for its request, ready to send
+    FILE = 3  # ``FileResponse`` not yet resolved (``ErrorBoundary.prepare_file`` does it)
 
 
 def _json_default(value: Any) -> Any:
@@ -74,8 +77,6 @@ def _json_default(value: Any) -> Any:
         return dump(mode="json")
     if isinstance(value, set | frozenset):
         return list(value)
-    from decimal import Decimal
-
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
@@ -160,7 +161,7 @@ class Response:
 
     media_type: str | None = None
     charset = "utf-8"
-    kind = KIND_BODY  # see KIND_* above
+    kind = ResponseKind.BODY
 
     def __init__(
         self,
@@ -202,13 +203,6 @@ class Response:
     def headers(self) -> MutableHeaders:
         """A mutable, case-insensitive view; changes write through to ``raw_headers``."""
         return _wrap_headers(self.raw_headers, True)
-
-    @property
-    def media(self) -> str | None:
-        for name, value in self.raw_headers:
-            if name == "content-type":
-                return value
-        return None
 
     def set_cookie(
         self,
@@ -363,7 +357,7 @@ class StreamingResponse(Response):
     the client goes away the iterable is closed (``aclose``/``close``) and iteration stops.
     """
 
-    kind = KIND_STREAM
+    kind = ResponseKind.STREAM
 
     def __init__(
         self,
@@ -447,9 +441,9 @@ class StreamingResponse(Response):
 
 class PreparedFile(Response):
     """A ``FileResponse`` resolved for one request: status, headers (with the length) and the
-    byte range to send. ``Application.dispatch`` produces it; adapters only execute it."""
+    byte range to send. ``ErrorBoundary.prepare_file`` produces it; adapters only execute it."""
 
-    kind = KIND_PREPARED_FILE
+    kind = ResponseKind.PREPARED_FILE
 
     def __init__(
         self,
@@ -481,7 +475,7 @@ class FileResponse(Response):
     checked when the response is sent, not when it is created.
     """
 
-    kind = KIND_FILE
+    kind = ResponseKind.FILE
     chunk_size = 64 * 1024
 
     def __init__(
@@ -573,9 +567,9 @@ class FileResponse(Response):
             range_header is not None
             and status == 200
             and request.method in ("GET", "HEAD")
-            and _if_range_ok(request_headers.get("if-range"), etag, last_modified)
+            and if_range_ok(request_headers.get("if-range"), etag, last_modified)
         ):
-            byte_range = _parse_range(range_header, size)
+            byte_range = parse_range(range_header, size)
             if byte_range == "unsatisfiable":
                 headers = [h for h in headers if h[0] != "content-type"]
                 headers.append(("content-range", f"bytes */{size}"))
@@ -595,40 +589,3 @@ def _content_disposition(kind: str, filename: str) -> str:
         return f'{kind}; filename="{filename}"'
     ascii_name = "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in filename)
     return f"{kind}; filename=\"{ascii_name}\"; filename*=utf-8''{quoted}"
-
-
-def _if_range_ok(if_range: str | None, etag: str, last_modified: str) -> bool:
-    return if_range is None or if_range.strip() in (etag, last_modified)
-
-
-def _parse_range(header: str, size: int) -> tuple[int, int] | Literal["unsatisfiable"] | None:
-    """One ``bytes=`` range as ``(start, end_exclusive)``; ``None`` means send everything."""
-    unit, _, spec = header.partition("=")
-    if unit.strip().lower() != "bytes" or "," in spec:
-        return None
-    first, dash, last = spec.strip().partition("-")
-    if not dash or not (first or last):
-        return None
-    if (first and not (first.isdigit() and first.isascii())) or (
-        last and not (last.isdigit() and last.isascii())
-    ):
-        return None
-    if not first:  # suffix: the last N bytes
-        length = _byte_number(last)
-        if length == 0:
-            return "unsatisfiable"
-        return max(size - length, 0), size
-    start = _byte_number(first)
-    if start >= size:
-        return "unsatisfiable"
-    end = min(_byte_number(last) + 1, size) if last else size
-    if end <= start:
-        return None
-    return start, end
-
-
-def _byte_number(digits: str) -> int:
-    """A Range position. No file has 10**20 bytes, so longer numbers are just "huge"
-    (and ``int()`` refuses more than 4300 digits); leading zeros do not count."""
-    digits = digits.lstrip("0")
-    return int(digits or "0") if len(digits) <= 20 else 10**20

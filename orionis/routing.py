@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from typing_extensions import Unpack
@@ -28,19 +28,23 @@ from orionis.exceptions import HTTPException
 from orionis.handlers import INFER, Endpoint, Executor, Handler
 from orionis.middleware import rate_limit as _rate_limit
 from orionis.middleware.base import build_chain, instantiate
-from orionis.requests import check_body_timeout
-from orionis.responses import KIND_FILE, Response
+from orionis.requests import check_body_timeout, check_max_body_size
+from orionis.responses import Response, ResponseKind
+from orionis.route_verbs import REQUIRED, RouteOptions, RouteVerbs
 from orionis.websocket_routing import WebSocketRouting
 
 if TYPE_CHECKING:
+    from orionis.errors import ErrorBoundary
     from orionis.foundation.application import Application
     from orionis.requests import Request
 
 __all__ = ["NoMatchFound", "Route", "RouteOptions", "RouteTable", "Router"]
 
 _matcher = _hot.matcher
-KINDS = _matcher.CONVERTERS
-_KIND_NAMES = {kind: name for name, kind in KINDS.items()}
+CONVERTERS = _matcher.CONVERTERS  # name -> the matcher's converter code
+_CONVERTER_NAMES = {code: name for name, code in CONVERTERS.items()}
+
+_FILE = ResponseKind.FILE
 
 _BRACES = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z_]+))?\}$")
 _ANGLES = re.compile(r"^<(?:([A-Za-z_]+):)?([A-Za-z_][A-Za-z0-9_]*)>$")
@@ -66,7 +70,7 @@ class NoMatchFound(LookupError):
 
 
 def parse_path(path: str) -> list[Segment]:
-    """Split a path template into literal strings and ``(name, kind)`` parameters."""
+    """Split a path template into literal strings and ``(name, converter)`` parameters."""
     if not isinstance(path, str) or not path.startswith("/"):
         raise ValueError(f"route path {path!r} must be a string starting with '/'")
     segments: list[Segment] = []
@@ -87,44 +91,47 @@ def parse_path(path: str) -> list[Segment]:
                 )
             segments.append(part)
             continue
-        if conv not in KINDS:
+        if conv not in CONVERTERS:
             raise ValueError(
-                f"route path {path!r}: unknown converter {conv!r}; use one of {', '.join(KINDS)}"
+                f"route path {path!r}: unknown converter {conv!r}; "
+                f"use one of {', '.join(CONVERTERS)}"
             )
         if name in seen:
             raise ValueError(f"route path {path!r}: parameter {name!r} appears twice")
         seen.add(name)
-        segments.append((name, KINDS[conv]))
+        segments.append((name, CONVERTERS[conv]))
     for i, segment in enumerate(segments):
         if isinstance(segment, tuple) and segment[1] == _matcher.PATH and i != len(segments) - 1:
             raise ValueError(f"route path {path!r}: a path parameter must be the last segment")
     return segments
 
 
-def _format_param(name: str, kind: int, value: Any) -> str:
+def _format_param(name: str, converter: int, value: Any) -> str:
     text = str(value)
-    if kind == _matcher.PATH:
+    if converter == _matcher.PATH:
         text = quote(text, safe="/")
         if text.startswith("/"):
             raise NoMatchFound(f"path parameter {name!r} must not start with '/'")
         return text
-    if kind == _matcher.STR:
+    if converter == _matcher.STR:
         if not text:
             raise NoMatchFound(f"parameter {name!r} must not be empty")
         return quote(text, safe="")
-    if _CHECKERS[kind].match("/" + text, "GET") is None:
-        raise NoMatchFound(f"{value!r} is not a valid {_KIND_NAMES[kind]} for parameter {name!r}")
+    if _CHECKERS[converter].match("/" + text, "GET") is None:
+        raise NoMatchFound(
+            f"{value!r} is not a valid {_CONVERTER_NAMES[converter]} for parameter {name!r}"
+        )
     return text
 
 
-def _checker(kind: int) -> Any:
+def _checker(converter: int) -> Any:
     matcher = _matcher.Matcher()
-    matcher.add([("v", kind)], {"GET": True})
+    matcher.add([("v", converter)], {"GET": True})
     return matcher
 
 
 # url_path_for validates typed parameters with the same converters the router uses
-_CHECKERS = {kind: _checker(kind) for kind in (_matcher.INT, _matcher.FLOAT, _matcher.UUID)}
+_CHECKERS = {code: _checker(code) for code in (_matcher.INT, _matcher.FLOAT, _matcher.UUID)}
 
 
 def _shape(segments: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -136,27 +143,6 @@ def _check_prefix(prefix: str) -> str:
     if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
         raise ValueError(f"router prefix {prefix!r} must start with '/' and not end with '/'")
     return prefix
-
-
-class RouteOptions(TypedDict, total=False):
-    """Options every route registration accepts (``app.get(path, **options)`` and friends)."""
-
-    name: str | None
-    middleware: Sequence[Any] | None
-    dependencies: Sequence[Depends] | None
-    max_body_size: int | None
-    body_timeout: float | None
-    cancel_on_disconnect: bool | None
-    status_code: int | None
-    response_model: Any
-    executor: Executor
-    tags: Sequence[str] | None
-    summary: str | None
-    description: str | None
-    deprecated: bool
-    responses: dict[int | str, Any] | None
-    include_in_schema: bool
-    rate_limit: Any
 
 
 class Route:
@@ -208,12 +194,8 @@ class Route:
         self.explicit_name = name is not None
         self.middleware = list(middleware or [])
         self.dependencies = _check_dependencies(dependencies, f"route {path!r}")
-        if (
-            max_body_size is not INHERIT
-            and max_body_size is not None
-            and (not isinstance(max_body_size, int) or max_body_size < 0)
-        ):
-            raise ValueError(f"route {path!r}: max_body_size must be a non-negative int or None")
+        if max_body_size is not INHERIT:
+            max_body_size = check_max_body_size(max_body_size, f"route {path!r}")
         self.max_body_size = max_body_size
         if body_timeout is not INHERIT:
             body_timeout = check_body_timeout(body_timeout, f"route {path!r}")
@@ -251,10 +233,7 @@ def _callable_name(value: Any) -> str:
     return f"the callable {name}" if name else repr(value)
 
 
-_REQUIRED: Any = object()  # ``methods`` of ``Router.route`` has no default
-
-
-class Router(WebSocketRouting):
+class Router(RouteVerbs, WebSocketRouting):
     """A group of routes with a shared prefix, middleware and tags.
 
     ``api = Router(prefix="/api", middleware=[Auth], tags=["api"])``, then
@@ -300,21 +279,6 @@ class Router(WebSocketRouting):
         self._changed()
         return route
 
-    def route(
-        self,
-        path: str,
-        endpoint: Endpoint | None = None,
-        *,
-        methods: Sequence[str] = _REQUIRED,
-        **options: Unpack[RouteOptions],
-    ) -> Any:
-        """Register ``endpoint``, or return a decorator that does (and returns the function)."""
-        if methods is _REQUIRED:
-            if callable(path):
-                self._no_path("route", path, ', methods=["GET"]')
-            raise TypeError(f'{self._label}.route() needs methods=, like methods=["GET"]')
-        return self._register("route", path, endpoint, methods, options)
-
     def _register(
         self,
         verb: str,
@@ -323,6 +287,10 @@ class Router(WebSocketRouting):
         methods: Sequence[str],
         options: RouteOptions,
     ) -> Any:
+        if methods is REQUIRED:  # route() without methods=
+            if callable(path):
+                self._no_path("route", path, ', methods=["GET"]')
+            raise TypeError(f'{self._label}.route() needs methods=, like methods=["GET"]')
         if callable(path):  # ``@app.get`` without ``("/path")``: the function came as the path
             self._no_path(verb, path, "")
         if endpoint is not None:
@@ -341,41 +309,6 @@ class Router(WebSocketRouting):
             f'{call} needs the path in parentheses: write {call}("/path"{rest}) above '
             f"{getattr(func, '__name__', 'the handler')}, not {call}"
         )
-
-    def get(
-        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
-    ) -> Any:
-        return self._register("get", path, endpoint, ["GET"], options)
-
-    def post(
-        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
-    ) -> Any:
-        return self._register("post", path, endpoint, ["POST"], options)
-
-    def put(
-        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
-    ) -> Any:
-        return self._register("put", path, endpoint, ["PUT"], options)
-
-    def patch(
-        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
-    ) -> Any:
-        return self._register("patch", path, endpoint, ["PATCH"], options)
-
-    def delete(
-        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
-    ) -> Any:
-        return self._register("delete", path, endpoint, ["DELETE"], options)
-
-    def options(
-        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
-    ) -> Any:
-        return self._register("options", path, endpoint, ["OPTIONS"], options)
-
-    def head(
-        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[RouteOptions]
-    ) -> Any:
-        return self._register("head", path, endpoint, ["HEAD"], options)
 
     def resource(
         self,
@@ -396,7 +329,7 @@ class Router(WebSocketRouting):
         member segment (``"{id:int}"``, ``"<uuid:id>"``); ``only``/``except_`` pick actions;
         other options apply to every route. Returns the routes, in that order.
         """
-        from orionis.resources import resource_routes  # it builds Routes: no import cycle
+        from orionis.resources import resource_routes  # it imports Route from here: a cycle
 
         label = f"{self._label}.resource({path!r})"
         routes = resource_routes(label, path, controller, name, param, only, except_, options)
@@ -414,9 +347,9 @@ class Router(WebSocketRouting):
         router._listeners.append(self._changed)
         self._changed()
 
-    def walk(self, parent: Mount | None = None) -> Iterator[tuple[Route, Mount]]:
+    def walk(self, parent: RouterSettings | None = None) -> Iterator[tuple[Route, RouterSettings]]:
         """Every route with what its routers add: prefix, middleware, dependencies, tags."""
-        mount = Mount(
+        mount = RouterSettings(
             (parent.prefix if parent else "") + self.prefix,
             [*(parent.middleware if parent else []), *self.middleware],
             [*(parent.dependencies if parent else []), *self.dependencies],
@@ -425,12 +358,14 @@ class Router(WebSocketRouting):
         for route in self.routes:
             yield route, mount
         for router, extra in self.includes:
-            inner = Mount(mount.prefix + extra, mount.middleware, mount.dependencies, mount.tags)
+            inner = RouterSettings(
+                mount.prefix + extra, mount.middleware, mount.dependencies, mount.tags
+            )
             yield from router.walk(inner)
 
 
 @dataclass(slots=True)
-class Mount:
+class RouterSettings:
     """What the routers around a route contribute (outermost first)."""
 
     prefix: str
@@ -440,7 +375,7 @@ class Mount:
 
 
 @dataclass(slots=True)
-class _Entry:
+class ServedRoute:
     """A route as served: what the matcher returns for a method."""
 
     route: Route | None
@@ -452,13 +387,14 @@ class _Entry:
     body_timeout: float | None = None
 
 
-class _Endpoint:
-    """The innermost layer: read the body if limited, call the handler, convert the result."""
+class EndpointLayer:
+    """The innermost layer: read the body if limited, call the handler, convert the result.
+    Its errors are answered here, through ``errors`` (the application's boundary)."""
 
-    __slots__ = ("app", "handler")
+    __slots__ = ("errors", "handler")
 
-    def __init__(self, app: Application, handler: Handler) -> None:
-        self.app = app
+    def __init__(self, errors: ErrorBoundary, handler: Handler) -> None:
+        self.errors = errors
         self.handler = handler
 
     async def __call__(self, request: Request) -> Response:
@@ -466,35 +402,36 @@ class _Endpoint:
         try:
             if request.max_body_size is not None and request.has_body():
                 await request.body()  # 413 / 400 here, before the handler can run
-            if handler.direct:  # an async function of path values and the request
-                result = await handler.func(**handler.kwargs(request) if handler.arguments else {})
+            if handler.awaited_directly:  # an async function of path values and the request
+                kwargs = handler.kwargs(request) if handler.plain_arguments else {}
+                result = await handler.func(**kwargs)
             else:
                 result = await handler.run(request)
-            response = handler.render(result)
-            if response.kind == KIND_FILE:  # prepared here, so middleware sees 206/304/404
-                response = await self.app.prepare_file(request, response)
+            response = handler.response_for(result)
+            if response.kind == _FILE:  # prepared here, so middleware sees 206/304/404
+                response = await self.errors.prepare_file(request, response)
             return response
         except Exception as exc:
             request._error = exc  # thrown into generator dependencies at cleanup
             # Answered here, even with a logged 500, so every middleware sees the answer as
             # a normal response (CORS and security headers reach error pages too).
-            return await self.app._last_resort(request, exc)
+            return await self.errors.answer(request, exc)
         except BaseException as exc:  # CancelledError, KeyboardInterrupt: cleanups see it
             request._error = exc
             raise
 
 
 class _Refusal:
-    """A 404 or 405 answer, through the application's exception handlers."""
+    """A 404, 405 or 501 answer, through the application's exception handlers."""
 
-    __slots__ = ("app", "exc")
+    __slots__ = ("errors", "exc")
 
-    def __init__(self, app: Application, exc: HTTPException) -> None:
-        self.app = app
+    def __init__(self, errors: ErrorBoundary, exc: HTTPException) -> None:
+        self.errors = errors
         self.exc = exc
 
     async def __call__(self, request: Request) -> Response:
-        return await self.app.error_response(request, self.exc)
+        return await self.errors.refuse(request, self.exc)
 
 
 class _AutoOptions:
@@ -513,12 +450,15 @@ class RouteTable:
     """Everything routing needs per request, built once from a router tree."""
 
     def __init__(self, app: Application, router: Router) -> None:
-        self.app = app
+        # What the layers built here need from the application, given now (they never
+        # call back into it): the error boundary, the process pool, the overrides.
+        self.errors = errors = app.errors
+        self.root_path = app.root_path
         self.matcher = _matcher.Matcher()
         self.names: dict[str, tuple[Route, list[Segment]]] = {}
-        self.entries: list[_Entry] = []
-        leaves: dict[tuple[Any, ...], dict[str, _Entry]] = {}
-        shapes: dict[tuple[Any, ...], dict[str, _Entry]] = {}  # parameter names left out
+        self.entries: list[ServedRoute] = []
+        leaves: dict[tuple[Any, ...], dict[str, ServedRoute]] = {}
+        shapes: dict[tuple[Any, ...], dict[str, ServedRoute]] = {}  # parameter names left out
         leaf_router_mw: dict[tuple[Any, ...], list[Any]] = {}
         instances: dict[int, Any] = {}
 
@@ -542,16 +482,18 @@ class RouteTable:
                 response_model=route.response_model,
                 status_code=route.status_code,
                 executor=route.executor,
+                processes=app.processes,
+                overrides=app.overrides,
             )
             self.uses_process_pool |= route.executor == "process"
             mw = [build(m) for m in router_mw] + [instantiate(m) for m in route.middleware]
             if route.rate_limit is not None:  # innermost: counts only requests that got here
                 mw.append(_rate_limit.route_layer(route.rate_limit, full_path, route.methods))
             limit = app.max_body_size if route.max_body_size is INHERIT else route.max_body_size
-            entry = _Entry(
+            entry = ServedRoute(
                 route,
                 full_path,
-                build_chain(mw, _Endpoint(app, handler)),
+                build_chain(mw, EndpointLayer(errors, handler)),
                 limit,
                 handler,
                 [*mount.tags, *route.tags],
@@ -588,7 +530,7 @@ class RouteTable:
                     allowed.add("HEAD")
                 call = build_chain(leaf_router_mw[key], _AutoOptions(", ".join(sorted(allowed))))
                 template = next(iter(methods.values())).path  # the path, for route_template
-                methods["OPTIONS"] = _Entry(
+                methods["OPTIONS"] = ServedRoute(
                     None, template, call, app.max_body_size, body_timeout=app.body_timeout
                 )
             self.matcher.add(list(key), methods)
@@ -621,7 +563,7 @@ class RouteTable:
         parts = [
             s if isinstance(s, str) else _format_param(s[0], s[1], params[s[0]]) for s in segments
         ]
-        return self.app.root_path + "/" + "/".join(parts)
+        return self.root_path + "/" + "/".join(parts)
 
     def resolve(self, request: Request) -> Callable[[Request], Awaitable[Response]]:
         """Match the request; return what answers it: the route's chain, or a 404/405.
@@ -637,7 +579,7 @@ class RouteTable:
                 return self._not_implemented(request)
             allow = ", ".join(sorted(params))
             detail = f"{request.method} is not allowed on {request.path}; allowed: {allow}."
-            return _Refusal(self.app, HTTPException(405, detail, headers={"allow": allow}))
+            return _Refusal(self.errors, HTTPException(405, detail, headers={"allow": allow}))
         request.path_params = params
         request.route = entry.route
         request.route_template = entry.path
@@ -654,8 +596,8 @@ class RouteTable:
             if method == "OPTIONS":
                 return self.server_options
             detail = f"The target '*' is only valid with OPTIONS, not {method}; request a path."
-            return _Refusal(self.app, HTTPException(400, detail))
-        return _Refusal(self.app, HTTPException(404, f"No route matches {request.path}."))
+            return _Refusal(self.errors, HTTPException(400, detail))
+        return _Refusal(self.errors, HTTPException(404, f"No route matches {request.path}."))
 
     def _not_implemented(self, request: Request) -> _Refusal:
         method = request.method
@@ -664,4 +606,4 @@ class RouteTable:
             f"The method {shown!r} is not implemented by this server "
             f"(it serves {self.server_options.allow})."
         )
-        return _Refusal(self.app, HTTPException(501, detail))
+        return _Refusal(self.errors, HTTPException(501, detail))

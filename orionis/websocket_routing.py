@@ -31,7 +31,7 @@ from orionis.websockets import WebSocket, WebSocketDisconnect, WebSocketState, W
 if TYPE_CHECKING:
     from orionis.foundation.application import Application
     from orionis.requests import Request
-    from orionis.routing import Mount, Router, RouteTable
+    from orionis.routing import Router, RouterSettings, RouteTable
 
 __all__ = [
     "WebSocketApplication",
@@ -91,7 +91,7 @@ class WebSocketRoute:
         allowed_origins: Sequence[str] | None = INHERIT,
         max_message_size: int | None = INHERIT,
     ) -> None:
-        from orionis.routing import _check_dependencies, parse_path
+        from orionis.routing import _check_dependencies, parse_path  # it imports this module
 
         owner = f"websocket route {path!r}"
         self.path = path
@@ -181,13 +181,13 @@ class WebSocketRouting:
         return decorator
 
     def walk_websockets(
-        self, parent: Mount | None = None
-    ) -> Iterator[tuple[WebSocketRoute, Mount]]:
+        self, parent: RouterSettings | None = None
+    ) -> Iterator[tuple[WebSocketRoute, RouterSettings]]:
         """Every WebSocket route with its full prefix and router dependencies."""
-        from orionis.routing import Mount
+        from orionis.routing import RouterSettings  # it imports this module
 
         router: Router = self  # type: ignore[assignment]
-        mount = Mount(
+        mount = RouterSettings(
             (parent.prefix if parent else "") + router.prefix,
             [],
             [*(parent.dependencies if parent else []), *router.dependencies],
@@ -196,7 +196,7 @@ class WebSocketRouting:
         for route in self.websocket_routes:
             yield route, mount
         for child, extra in router.includes:
-            inner = Mount(mount.prefix + extra, [], mount.dependencies, [])
+            inner = RouterSettings(mount.prefix + extra, [], mount.dependencies, [])
             yield from child.walk_websockets(inner)
 
 
@@ -248,7 +248,7 @@ class WebSocketApplication:
     @property
     def websocket_table(self) -> WebSocketTable:
         """The WebSocket routes, rebuilt whenever the routes change (with the HTTP table)."""
-        table = self.routes_table  # type: ignore[attr-defined]
+        table = self.route_table  # type: ignore[attr-defined]
         cached = self._websocket_table
         if cached is None or cached[0] is not table:
             app: Application = self  # type: ignore[assignment]
@@ -269,14 +269,17 @@ class WebSocketTable:
     """The WebSocket routes of a router tree, ready to match (built once per route change)."""
 
     def __init__(self, app: Application, router: Router) -> None:
-        from orionis.routing import _shape
+        from orionis.routing import _shape, parse_path  # it imports this module
 
         self.matcher = _hot.matcher.Matcher()
+        # the limit before a route matched (the handshake itself)
+        self.max_message_size = app.websocket_max_message_size
+        # ``websocket_session(request)`` hooks of the global middleware (filled in place by
+        # the application once its middleware is built)
+        self.session_watchers: list[Any] = app.websocket_session_watchers
         self.entries: list[_WebSocketEntry] = []
         shapes: dict[tuple[Any, ...], _WebSocketEntry] = {}
         for route, mount in router.walk_websockets():
-            from orionis.routing import parse_path
-
             full_path = mount.prefix + route.path
             segments = parse_path(full_path)
             params = {s[0]: s[1] for s in segments if isinstance(s, tuple)}
@@ -285,6 +288,7 @@ class WebSocketTable:
                 params,
                 dependencies=[*mount.dependencies, *route.dependencies],
                 response_model=None,
+                overrides=app.overrides,
             )
             origins = route.allowed_origins
             if origins is INHERIT:
@@ -334,18 +338,18 @@ def origin_allowed(request: Request, allowed: frozenset[str] | None) -> bool:
 
 
 async def serve_websocket(
-    app: Application, request: Request, transport: WebSocketTransport
+    table: WebSocketTable, request: Request, transport: WebSocketTransport
 ) -> None:
     """Run one connection from handshake to close. Never raises, but for cancellation.
 
     ``request`` is the handshake as the adapter's request type (one that accepts extra
     attributes: the solver finds the socket as ``request.websocket``).
     """
-    ws = WebSocket(request, transport, app.websocket_max_message_size)
+    ws = WebSocket(request, transport, table.max_message_size)
     request.websocket = ws  # type: ignore[attr-defined]
     failure: BaseException | None = None
     try:
-        found = app.websocket_table.matcher.match(request.path, "GET")
+        found = table.matcher.match(request.path, "GET")
         if found is None or found[0] is None:
             await ws.deny(problem(404, f"No WebSocket route matches {request.path}."))
             return
@@ -357,7 +361,7 @@ async def serve_websocket(
         if not origin_allowed(request, entry.allowed_origins):
             await ws.deny(problem(403, "WebSocket connections from this Origin are not allowed."))
             return
-        with _watched(app, request):
+        with _watched(table.session_watchers, request):
             await entry.handler.run(request)
             if ws.client_state is WebSocketState.CONNECTING:
                 await ws.deny(problem(403, "The handler returned without accepting the WebSocket."))
@@ -393,15 +397,13 @@ async def serve_websocket(
             request.websocket = None  # type: ignore[attr-defined]  # no ws <-> request cycle
 
 
-def _watched(app: Application, request: Request) -> contextlib.ExitStack:
+def _watched(watchers: list[Any], request: Request) -> contextlib.ExitStack:
     """Observability hook: global middleware defining ``websocket_session(request)`` (a
     context manager) wraps each routed session, since HTTP middleware does not run for
     WebSockets (``MetricsMiddleware`` counts open connections with it)."""
     stack = contextlib.ExitStack()
-    for layer in app._layers or ():
-        watch = getattr(layer, "websocket_session", None)
-        if watch is not None:
-            stack.enter_context(watch(request))
+    for watch in watchers:
+        stack.enter_context(watch(request))
     return stack
 
 

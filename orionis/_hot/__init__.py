@@ -25,6 +25,7 @@ __all__ = [
     "urls",
 ]
 
+# The one list of compiled modules: setup.py reads it from here.
 MODULE_NAMES = ("matcher", "urls", "cookies", "headers")
 
 

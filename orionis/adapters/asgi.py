@@ -28,13 +28,12 @@ from orionis.disconnect import guard_request
 from orionis.draining import install_signal_hooks, stream_until
 from orionis.exceptions import ClientDisconnect
 from orionis.foundation.enums.runtimes import Runtime
-from orionis.requests import Request, two_hosts
+from orionis.requests import Request, two_hosts, wire_headers
 from orionis.responses import (
-    KIND_BODY,
-    KIND_STREAM,
     FileResponse,
     PreparedFile,
     Response,
+    ResponseKind,
     StreamingResponse,
     bodyless,
     with_content_length,
@@ -44,6 +43,8 @@ from orionis.websockets import BYTES, CLOSE, TEXT, WebSocketDisconnect
 
 if TYPE_CHECKING:
     from orionis.foundation.application import Application
+
+_BODY, _STREAM = ResponseKind.BODY, ResponseKind.STREAM  # module globals: the hot path
 
 __all__ = ["ASGIAdapter", "ASGIRequest"]
 
@@ -80,12 +81,6 @@ def _origin_form(scope: Scope) -> str:
 
 
 _HTTP1 = ("1.1", "1.0")
-
-
-def _headers(request: Request, response: Response) -> list[tuple[str, str]]:
-    if request._close_connection:
-        return request._closing_headers(response.raw_headers)
-    return response.raw_headers
 
 
 class ASGIRequest(Request):
@@ -251,6 +246,11 @@ class ASGIAdapter:
 
     def __init__(self, app: Application) -> None:
         self.app = app
+        # "http" is served first in __call__ (the hot path, no lookup); the rest by type.
+        self._scopes: dict[str, Any] = {"lifespan": self._lifespan, "websocket": self.websocket}
+
+    async def _lifespan(self, scope: Scope, receive: Any, send: Any) -> None:
+        await self.lifespan(receive, send)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         kind = scope["type"]
@@ -272,11 +272,11 @@ class ASGIAdapter:
                     if guard is not None:
                         guard.stop()
                 kind = response.kind
-                if kind != KIND_STREAM:  # a stream keeps the watcher (it stops it itself)
+                if kind != _STREAM:  # a stream keeps the watcher (it stops it itself)
                     request.stop_watching()
-                if kind == KIND_BODY:
+                if kind == _BODY:
                     await self._send_body(request, response, send)
-                elif kind == KIND_STREAM:
+                elif kind == _STREAM:
                     await self._send_stream(request, response, send)  # type: ignore[arg-type]
                 else:
                     await self._send_file(request, response, scope, send)  # type: ignore[arg-type]
@@ -288,10 +288,10 @@ class ASGIAdapter:
                 # request and the server's objects go now, not at a cyclic GC (which may never
                 # come during a graceful shutdown, and Granian waits for them).
                 request._error = None
-        elif kind == "lifespan":
-            await self.lifespan(receive, send)
-        elif kind == "websocket":
-            await self.websocket(scope, receive, send)
+        else:  # the other scope types, by table (an unknown type is ignored)
+            other = self._scopes.get(kind)
+            if other is not None:
+                await other(scope, receive, send)
 
     # -- lifespan ------------------------------------------------------------------------
     async def lifespan(self, receive: Any, send: Any) -> None:
@@ -340,7 +340,7 @@ class ASGIAdapter:
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": _encode(_headers(request, response)),
+                "headers": _encode(wire_headers(request, response)),
             }
         )
         if bodyless(status, request.method):
@@ -365,7 +365,7 @@ class ASGIAdapter:
             {
                 "type": "http.response.start",
                 "status": plan.status_code,
-                "headers": _encode(_headers(request, plan)),
+                "headers": _encode(wire_headers(request, plan)),
             }
         )
         if plan.path is None or request.method == "HEAD":
@@ -401,7 +401,8 @@ class ASGIAdapter:
         if message["type"] != "websocket.connect":
             return  # the client left before the handshake could be answered
         transport = ASGIWebSocketTransport(scope, receive, send)
-        await serve_websocket(self.app, ASGIHandshake(self.app, scope, receive), transport)
+        request = ASGIHandshake(self.app, scope, receive)
+        await serve_websocket(self.app.websocket_table, request, transport)
 
 
 class ASGIHandshake(ASGIRequest):

@@ -10,7 +10,7 @@ Facts about Granian this adapter relies on (docs/architecture.md has the full li
   ``Content-Length`` (already checked against the limit) is read in one call, and one without
   is iterated with a byte count, an early empty chunk meaning "truncated" on HTTP/1.
 - ``response_bytes``/``response_str`` set ``content-length`` themselves; ``response_file``
-  and ``response_file_range`` do not, nor ``content-type``: the ``FilePlan`` carries them.
+  and ``response_file_range`` do not, nor ``content-type``: the ``PreparedFile`` carries them.
 - ``response_stream`` has no backpressure: sending stops as soon as ``client_disconnect()``
   resolves, and that waiter is cancelled when the response ends.
 - RSGI has no ``root_path``: a path starting with ``Application(root_path=...)`` is routed
@@ -34,12 +34,11 @@ from orionis.disconnect import guard_request
 from orionis.draining import install_signal_hooks, stream_until
 from orionis.exceptions import ClientDisconnect, problem
 from orionis.foundation.enums.runtimes import Runtime
-from orionis.requests import ONE_SHOT_BODY, Request, two_hosts
+from orionis.requests import ONE_SHOT_BODY, Request, two_hosts, wire_headers
 from orionis.responses import (
-    KIND_BODY,
-    KIND_STREAM,
     PreparedFile,
     Response,
+    ResponseKind,
     StreamingResponse,
     bodyless,
 )
@@ -53,6 +52,8 @@ __all__ = ["RSGIAdapter", "RSGIRequest"]
 
 logger = logging.getLogger("orionis")
 
+_BODY, _STREAM = ResponseKind.BODY, ResponseKind.STREAM  # module globals: the hot path
+
 
 def _address(value: str | None) -> Address | None:
     # "127.0.0.1:5000" or "[::1]:5000": the port follows the last colon.
@@ -64,12 +65,6 @@ def _address(value: str | None) -> Address | None:
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
     return Address(host, int(port) if port.isdigit() else 0)
-
-
-def _headers(request: Request, response: Response) -> list[tuple[str, str]]:
-    if request._close_connection:
-        return request._closing_headers(response.raw_headers)
-    return response.raw_headers
 
 
 class RSGIRequest(Request):
@@ -190,6 +185,7 @@ class RSGIAdapter:
         self._starting: asyncio.Task[None] | None = None
         self._stopping: asyncio.Task[Any] | None = None
         self._failed = False
+        self._protos: dict[str, Any] = {"ws": self.websocket}
 
     # -- lifespan ------------------------------------------------------------------------
     def init(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -224,8 +220,11 @@ class RSGIAdapter:
 
     # -- requests ------------------------------------------------------------------------
     async def __call__(self, scope: Any, protocol: Any) -> None:
-        if scope.proto != "http":
-            await self.websocket(scope, protocol)
+        proto = scope.proto
+        if proto != "http":  # the other protocols, by table ("http" first: no lookup)
+            other = self._protos.get(proto)
+            if other is not None:
+                await other(scope, protocol)
             return
         if (self._starting is not None or self._failed) and not await self._started():
             response = problem(503, "The application failed to start.")
@@ -249,9 +248,9 @@ class RSGIAdapter:
                 if guard is not None:
                     gone = guard.stop()
             kind = response.kind
-            if kind == KIND_BODY:
+            if kind == _BODY:
                 self._send_body(request, response, protocol)
-            elif kind == KIND_STREAM:
+            elif kind == _STREAM:
                 await self._send_stream(request, response, protocol, gone)  # type: ignore[arg-type]
                 gone = None  # cancelled there
             else:
@@ -268,7 +267,7 @@ class RSGIAdapter:
 
     def _send_body(self, request: Request, response: Response, protocol: Any) -> None:
         status = response.status_code
-        headers = _headers(request, response)
+        headers = wire_headers(request, response)
         if bodyless(status, request.method):
             # response_empty adds no content-length: a HEAD answer's was settled in dispatch
             protocol.response_empty(status, headers)
@@ -276,7 +275,7 @@ class RSGIAdapter:
             protocol.response_bytes(status, headers, response.body)
 
     def _send_file(self, request: Request, plan: PreparedFile, protocol: Any) -> None:
-        headers = _headers(request, plan)
+        headers = wire_headers(request, plan)
         if plan.path is None or request.method == "HEAD":
             protocol.response_empty(plan.status_code, headers)
         elif plan.whole:
@@ -298,7 +297,7 @@ class RSGIAdapter:
             await response.aclose()
             protocol.response_empty(status, response.raw_headers)
             return
-        transport = protocol.response_stream(status, _headers(request, response))
+        transport = protocol.response_stream(status, wire_headers(request, response))
         # The waiter outlives the request on keep-alive connections: always cancel it.
         # (The disconnect guard's, when it started one: one waiter per request.)
         if gone is None:
@@ -336,7 +335,7 @@ class RSGIAdapter:
         transport = RSGIWebSocketTransport(protocol)
         request = RSGIHandshake(self.app, scope, protocol)
         transport.subprotocols = _offered(request)
-        await serve_websocket(self.app, request, transport)
+        await serve_websocket(self.app.websocket_table, request, transport)
 
 
 def _offered(request: Request) -> list[str]:

@@ -117,11 +117,12 @@ class Subscription:
 def _backend(url: str, max_queue: int) -> Backend:
     scheme = url.partition("://")[0].lower() if "://" in url else ""
     if scheme == "memory":
+        # late: each backend imports this module (Deliver), and redis is an optional extra
         from orionis.broadcast.memory import MemoryBackend
 
         return MemoryBackend()
     if scheme in ("redis", "rediss", "unix"):
-        from orionis.broadcast.redis import RedisBackend
+        from orionis.broadcast.redis import RedisBackend  # late: redis is an optional extra
 
         return RedisBackend(url)
     raise ValueError(

@@ -95,9 +95,6 @@ class LifespanHooks:
             hooks.append(_Hook(callback, runtime, _takes_app(callback)))
         self._hooks[event].extend(hooks)
 
-    def callbacks(self, event: Lifespan, runtime: Runtime) -> list[LifespanCallback]:
-        return [h.callback for h in self._hooks[event] if h.applies_to(runtime)]
-
     async def startup(self, app: object, runtime: Runtime) -> None:
         """Run startup callbacks in order; the first failure is logged and stops the rest.
 

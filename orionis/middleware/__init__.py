@@ -1,5 +1,6 @@
 """Middleware: classes with ``async def handle(self, request, call_next)``.
 
+<<<<<<< HEAD
 Shipped: CORS, security headers, sessions (signed cookie or Redis), CSRF, trusted hosts,
 proxy headers, rate limits and compression (gzip, brotli, zstd), see docs/middleware.md and
 docs/security.md; and observability (docs/observability.md): ``RequestIDMiddleware``,
@@ -7,6 +8,10 @@ docs/security.md; and observability (docs/observability.md): ``RequestIDMiddlewa
 ``TracingMiddleware`` (needs ``orionis[otel]``). Those two import their library when built, so
 importing the names always works and building one without its library raises an
 ``ImportError`` naming the extra.
+=======
+``CORSMiddleware`` and ``SecurityHeadersMiddleware`` ship with Orionis; CSRF, trusted-host,
+rate-limit and GZip middleware are not built yet.
+>>>>>>> architecture
 """
 
 from orionis.middleware.access_log import AccessLogMiddleware

@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator
 from orionis.logging import current_request_id
 from orionis.middleware.base import CallNext, Middleware
 from orionis.requests import Request
-from orionis.responses import KIND_BODY, KIND_PREPARED_FILE, KIND_STREAM, Response
+from orionis.responses import Response, ResponseKind
 
 __all__ = ["AccessLogMiddleware"]
 
@@ -48,9 +48,9 @@ def _bytes_out(request: Request, response: Response) -> int | None:
     if request.method == "HEAD":
         return 0
     kind = response.kind
-    if kind == KIND_BODY:
+    if kind == ResponseKind.BODY:
         return len(response.body)
-    if kind == KIND_PREPARED_FILE:
+    if kind == ResponseKind.PREPARED_FILE:
         return response.end - response.start if response.path is not None else 0  # type: ignore[attr-defined]
     for name, value in response.raw_headers:
         if name == "content-length" and value.isdigit():
@@ -79,7 +79,7 @@ class AccessLogMiddleware(Middleware):
         response = await call_next()
         if self.logger.isEnabledFor(self.level):
             request_id = current_request_id()  # the stream is sent after the id is reset
-            if response.kind == KIND_STREAM and request.method != "HEAD":
+            if response.kind == ResponseKind.STREAM and request.method != "HEAD":
                 self._count_stream(request, response, start, request_id)
             else:
                 duration = time.perf_counter() - start

@@ -242,6 +242,6 @@ def _route_of(request: Request) -> Any:
     routing); that also applies the route's ``max_body_size`` to the request."""
     route = request.route
     if route is None:
-        request.app.routes_table.resolve(request)
+        request.app.route_table.resolve(request)
         route = request.route
     return route

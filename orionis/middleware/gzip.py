@@ -27,7 +27,7 @@ from typing import Any
 from orionis.concurrency import run_in_threadpool
 from orionis.middleware.base import CallNext, Middleware
 from orionis.requests import Request
-from orionis.responses import KIND_BODY, KIND_STREAM, Response, StreamingResponse
+from orionis.responses import Response, ResponseKind, StreamingResponse
 
 try:  # optional extras
     import brotli
@@ -132,7 +132,7 @@ class GZipMiddleware(Middleware):
     async def handle(self, request: Request, call_next: CallNext) -> Response:
         response = await call_next()
         kind = response.kind
-        if request.method == "HEAD" or (kind != KIND_BODY and kind != KIND_STREAM):
+        if request.method == "HEAD" or (kind != ResponseKind.BODY and kind != ResponseKind.STREAM):
             return response
         status = response.status_code
         if status < 200 or status == 204 or status == 206 or status == 304:
@@ -148,7 +148,7 @@ class GZipMiddleware(Middleware):
                 return response
             if name == "content-length":
                 length = value.strip()
-        if kind == KIND_BODY:
+        if kind == ResponseKind.BODY:
             if len(response.body) < self.minimum_size:
                 return response
         elif length is not None and length.isdigit() and int(length) < self.minimum_size:
@@ -158,7 +158,7 @@ class GZipMiddleware(Middleware):
         if coding is None:
             return response
         compressor = _Compressor(coding, self.compresslevel)
-        if kind == KIND_BODY:
+        if kind == ResponseKind.BODY:
             body = response.body
             if len(body) > THREADPOOL_THRESHOLD:
                 compressed = await run_in_threadpool(compressor.whole, body)

@@ -32,7 +32,7 @@ from itsdangerous.encoding import base64_decode, base64_encode
 from orionis.exceptions import problem
 from orionis.middleware.base import CallNext, Middleware
 from orionis.requests import Request
-from orionis.responses import KIND_STREAM, Response
+from orionis.responses import Response, ResponseKind
 
 __all__ = [
     "RedisSessionBackend",
@@ -311,5 +311,5 @@ def _unavailable(request: Request, exc: SessionStoreUnavailable) -> Response:
 
 
 async def _discard(response: Response) -> None:
-    if response.kind == KIND_STREAM:
+    if response.kind == ResponseKind.STREAM:
         await response.aclose()  # replaced by an error: it will never be sent

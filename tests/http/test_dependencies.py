@@ -152,7 +152,7 @@ def test_depends_without_callable_needs_a_class_annotation() -> None:
         return "never"
 
     with pytest.raises(TypeError, match="Depends\\(\\) without a callable"):
-        _ = app.routes_table
+        _ = app.route_table
 
     app = Application()
 
@@ -161,7 +161,7 @@ def test_depends_without_callable_needs_a_class_annotation() -> None:
         return "never"
 
     with pytest.raises(TypeError, match="Depends\\(\\) without a callable"):
-        _ = app.routes_table
+        _ = app.route_table
 
 
 def test_depends_rejects_non_callables() -> None:
@@ -1362,7 +1362,7 @@ def test_process_executor_refuses_what_cannot_be_pickled() -> None:
     with pytest.raises(ValueError, match="executor must be"):
         app.get("/bad", process_jobs.cpu_sum, executor="fork")  # type: ignore[arg-type]
     refused = {"/lambda", "/nested", "/async", "/controller", "/bad"}
-    assert refused.isdisjoint(e.path for e in app.routes_table.entries)
+    assert refused.isdisjoint(e.path for e in app.route_table.entries)
 
 
 @pytest.mark.parametrize(

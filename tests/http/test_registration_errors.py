@@ -133,7 +133,7 @@ def test_exception_handler_with_wrong_arity_is_refused_at_registration() -> None
             return ""
 
     assert "@app.exception_handler(ValueError)" in str(info.value) and "bare" in str(info.value)
-    assert app._exception_handlers == {}
+    assert app.errors.handlers == {}
 
 
 def test_exception_handlers_of_every_valid_shape_answer(interface: str) -> None:
@@ -212,7 +212,7 @@ def test_unsupported_parameter_type_says_what_it_can_be(annotation: Any, shown: 
 
     app.get("/x", handler)
     with pytest.raises(TypeError) as info:
-        _ = app.routes_table
+        _ = app.route_table
     message = str(info.value)
     short(message)
     assert "handler" in message and "'thing'" in message and shown in message
@@ -248,7 +248,7 @@ def test_unsupported_type_in_a_dependency_names_the_dependency() -> None:
         return {}
 
     with pytest.raises(TypeError) as info:
-        _ = app.routes_table
+        _ = app.route_table
     assert "get_sock" in str(info.value) and "'sock'" in str(info.value)
     short(str(info.value))
 
@@ -279,7 +279,7 @@ def test_uncalled_marker_class_is_refused(kind: str, marker: type) -> None:
     app = Application()
     app.get("/x", make(kind, marker))
     with pytest.raises(TypeError) as info:
-        _ = app.routes_table
+        _ = app.route_table
     message = str(info.value)
     short(message)
     assert "handler" in message and "'v'" in message
@@ -297,7 +297,7 @@ def test_uncalled_depends_in_a_dependency_is_refused() -> None:
         return {}
 
     with pytest.raises(TypeError, match=r"dep: parameter 'v' uses the class Depends"):
-        _ = app.routes_table
+        _ = app.route_table
 
 
 def test_called_markers_still_work(interface: str) -> None:

@@ -142,4 +142,4 @@ def test_resource_names_are_unique_like_any_explicit_name() -> None:
     app.resource("/notes", ReadOnly)
     app.resource("/v2/notes", ReadOnly)
     with pytest.raises(ValueError, match=r"'notes\.index' is used twice"):
-        _ = app.routes_table
+        _ = app.route_table
