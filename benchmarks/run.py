@@ -345,7 +345,7 @@ def routing_cost(sizes: tuple[int, ...] = (10, 100, 1_000, 10_000)) -> list[dict
     import timeit
 
     from orionis._hot import load
-    from orionis.routing import parse_path
+    from orionis.paths import parse_path
 
     rows = []
     for compiled in (True, False):

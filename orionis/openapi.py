@@ -23,8 +23,8 @@ from pydantic import TypeAdapter
 from orionis import _hot
 from orionis.dependencies import Input, Plan, unwrap_optional
 from orionis.handlers import Handler, return_annotation
+from orionis.paths import parse_path
 from orionis.responses import FileResponse, HTMLResponse, Response, json_dumps
-from orionis.routing import parse_path
 
 if TYPE_CHECKING:
     from orionis.foundation.application import Application

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from orionis.controllers import Controller
-from orionis.routing import Route, parse_path
+from orionis.paths import parse_path
+from orionis.routing import Route
 
 __all__ = ["RESOURCE_ACTIONS", "resource_routes"]
 

@@ -13,11 +13,9 @@ again after any change, so routes added to a router after ``include_router`` sti
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from typing_extensions import Unpack
 
@@ -28,6 +26,7 @@ from orionis.exceptions import HTTPException
 from orionis.handlers import INFER, Endpoint, Executor, Handler
 from orionis.middleware import rate_limit as _rate_limit
 from orionis.middleware.base import build_chain, instantiate
+from orionis.paths import NoMatchFound, Segment, format_param, parse_path, shape
 from orionis.requests import check_body_timeout, check_max_body_size
 from orionis.responses import Response, ResponseKind
 from orionis.route_verbs import REQUIRED, RouteOptions, RouteVerbs
@@ -41,13 +40,8 @@ if TYPE_CHECKING:
 __all__ = ["NoMatchFound", "Route", "RouteOptions", "RouteTable", "Router"]
 
 _matcher = _hot.matcher
-CONVERTERS = _matcher.CONVERTERS  # name -> the matcher's converter code
-_CONVERTER_NAMES = {code: name for name, code in CONVERTERS.items()}
 
 _FILE = ResponseKind.FILE
-
-_BRACES = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z_]+))?\}$")
-_ANGLES = re.compile(r"^<(?:([A-Za-z_]+):)?([A-Za-z_][A-Za-z0-9_]*)>$")
 
 HTTP_METHODS = frozenset(
     {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
@@ -61,82 +55,6 @@ class _Inherit:
 
 INHERIT: Any = _Inherit()
 """Default for per-route settings: use the application's value."""
-
-Segment = str | tuple[str, int]
-
-
-class NoMatchFound(LookupError):
-    """``url_path_for`` got an unknown route name or parameters that do not fit it."""
-
-
-def parse_path(path: str) -> list[Segment]:
-    """Split a path template into literal strings and ``(name, converter)`` parameters."""
-    if not isinstance(path, str) or not path.startswith("/"):
-        raise ValueError(f"route path {path!r} must be a string starting with '/'")
-    segments: list[Segment] = []
-    seen: set[str] = set()
-    for part in path[1:].split("/"):
-        match = _BRACES.match(part)
-        if match:
-            name, conv = match.group(1), match.group(2) or "str"
-        else:
-            match = _ANGLES.match(part)
-            if match:
-                conv, name = match.group(1) or "str", match.group(2)
-        if match is None:
-            if any(c in part for c in "{}<>"):
-                raise ValueError(
-                    f"route path {path!r}: segment {part!r} mixes text and a parameter; "
-                    "a parameter must be a whole segment like {name} or {name:int}"
-                )
-            segments.append(part)
-            continue
-        if conv not in CONVERTERS:
-            raise ValueError(
-                f"route path {path!r}: unknown converter {conv!r}; "
-                f"use one of {', '.join(CONVERTERS)}"
-            )
-        if name in seen:
-            raise ValueError(f"route path {path!r}: parameter {name!r} appears twice")
-        seen.add(name)
-        segments.append((name, CONVERTERS[conv]))
-    for i, segment in enumerate(segments):
-        if isinstance(segment, tuple) and segment[1] == _matcher.PATH and i != len(segments) - 1:
-            raise ValueError(f"route path {path!r}: a path parameter must be the last segment")
-    return segments
-
-
-def _format_param(name: str, converter: int, value: Any) -> str:
-    text = str(value)
-    if converter == _matcher.PATH:
-        text = quote(text, safe="/")
-        if text.startswith("/"):
-            raise NoMatchFound(f"path parameter {name!r} must not start with '/'")
-        return text
-    if converter == _matcher.STR:
-        if not text:
-            raise NoMatchFound(f"parameter {name!r} must not be empty")
-        return quote(text, safe="")
-    if _CHECKERS[converter].match("/" + text, "GET") is None:
-        raise NoMatchFound(
-            f"{value!r} is not a valid {_CONVERTER_NAMES[converter]} for parameter {name!r}"
-        )
-    return text
-
-
-def _checker(converter: int) -> Any:
-    matcher = _matcher.Matcher()
-    matcher.add([("v", converter)], {"GET": True})
-    return matcher
-
-
-# url_path_for validates typed parameters with the same converters the router uses
-_CHECKERS = {code: _checker(code) for code in (_matcher.INT, _matcher.FLOAT, _matcher.UUID)}
-
-
-def _shape(segments: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A path template without parameter names: templates with one shape match the same paths."""
-    return tuple(s if isinstance(s, str) else s[1] for s in segments)
 
 
 def _check_prefix(prefix: str) -> str:
@@ -504,7 +422,7 @@ class RouteTable:
             # separate branches each handler can trust; a method registered twice for the
             # same shape would never be reached, so that is refused below.
             key = tuple(segments)
-            same_shape = shapes.setdefault(_shape(key), {})
+            same_shape = shapes.setdefault(shape(key), {})
             methods = leaves.setdefault(key, {})
             leaf_router_mw.setdefault(key, [build(m) for m in router_mw])
             for method in route.methods:
@@ -525,7 +443,7 @@ class RouteTable:
             if "OPTIONS" not in methods:
                 # Leaves of one shape match the same paths: Allow lists all their methods,
                 # HEAD included wherever GET is (added to the leaves above).
-                allowed = {*shapes[_shape(key)], "OPTIONS"}
+                allowed = {*shapes[shape(key)], "OPTIONS"}
                 if "GET" in allowed:
                     allowed.add("HEAD")
                 call = build_chain(leaf_router_mw[key], _AutoOptions(", ".join(sorted(allowed))))
@@ -561,7 +479,7 @@ class RouteTable:
                 f"route {name!r} takes parameters {sorted(expected)}, got {sorted(params)}"
             )
         parts = [
-            s if isinstance(s, str) else _format_param(s[0], s[1], params[s[0]]) for s in segments
+            s if isinstance(s, str) else format_param(s[0], s[1], params[s[0]]) for s in segments
         ]
         return self.root_path + "/" + "/".join(parts)
 

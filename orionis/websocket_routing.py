@@ -26,6 +26,7 @@ from orionis import _hot
 from orionis.dependencies import Depends
 from orionis.exceptions import HTTPException, RequestValidationError, problem
 from orionis.handlers import Endpoint, Handler
+from orionis.paths import parse_path, shape
 from orionis.websockets import WebSocket, WebSocketDisconnect, WebSocketState, WebSocketTransport
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ class WebSocketRoute:
         allowed_origins: Sequence[str] | None = INHERIT,
         max_message_size: int | None = INHERIT,
     ) -> None:
-        from orionis.routing import _check_dependencies, parse_path  # it imports this module
+        from orionis.routing import _check_dependencies  # it imports this module
 
         owner = f"websocket route {path!r}"
         self.path = path
@@ -269,7 +270,6 @@ class WebSocketTable:
     """The WebSocket routes of a router tree, ready to match (built once per route change)."""
 
     def __init__(self, app: Application, router: Router) -> None:
-        from orionis.routing import _shape, parse_path  # it imports this module
 
         self.matcher = _hot.matcher.Matcher()
         # the limit before a route matched (the handshake itself)
@@ -297,13 +297,13 @@ class WebSocketTable:
             if size is INHERIT:
                 size = app.websocket_max_message_size
             entry = _WebSocketEntry(route, full_path, handler, origins, size)
-            shape = _shape(tuple(segments))
-            if shape in shapes:
+            key = shape(tuple(segments))
+            if key in shapes:
                 raise ValueError(
                     f"WebSocket route {full_path} is registered twice "
-                    f"({shapes[shape].route.name} at {shapes[shape].path} and {route.name})"
+                    f"({shapes[key].route.name} at {shapes[key].path} and {route.name})"
                 )
-            shapes[shape] = entry
+            shapes[key] = entry
             self.entries.append(entry)
             self.matcher.add(list(segments), {"GET": entry})
 

@@ -2,7 +2,7 @@
 then a trailing path parameter, with backtracking) and its converters.
 
 Every test runs against the compiled twin and the interpreted one (``twin`` fixture).
-Segments are given the way ``orionis.routing.parse_path`` builds them: ``path[1:].split("/")``,
+Segments are given the way ``orionis.paths.parse_path`` builds them: ``path[1:].split("/")``,
 so ``/`` is ``[""]`` and ``/users/`` is ``["users", ""]``.
 """
 
