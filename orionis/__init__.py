@@ -28,6 +28,7 @@ from orionis.routing import NoMatchFound, Router
 from orionis.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 __version__ = "0.1.0"
+"""The installed release of Orionis (PEP 440), the same as the package metadata."""
 
 __all__ = [
     "COMPILED",
