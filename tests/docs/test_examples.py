@@ -183,18 +183,18 @@ def _check_deploy(client: TestClient) -> None:
     assert client.get("/healthz", headers={"Host": "evil.example"}).status_code == 400
 
 
-def test_10_deploy(interface: str, load) -> None:  # type: ignore[no-untyped-def]
-    app = load("tutorial_10_deploy").app
+def test_11_deploy(interface: str, load) -> None:  # type: ignore[no-untyped-def]
+    app = load("tutorial_11_deploy").app
     with TestClient(app, interface=interface) as client:
         _check_deploy(client)
         assert "x-content-type-options" in client.get("/healthz").headers
 
 
-def test_10_deploy_with_redis_shares_counters(  # type: ignore[no-untyped-def]
+def test_11_deploy_with_redis_shares_counters(  # type: ignore[no-untyped-def]
     interface: str, load, redis_server: RedisServer
 ) -> None:
-    first = load("tutorial_10_deploy", NOTES_REDIS=redis_server.url).app
-    second = load("tutorial_10_deploy", NOTES_REDIS=redis_server.url).app  # another worker
+    first = load("tutorial_11_deploy", NOTES_REDIS=redis_server.url).app
+    second = load("tutorial_11_deploy", NOTES_REDIS=redis_server.url).app  # another worker
     with TestClient(first, interface=interface) as a, TestClient(second, interface=interface) as b:
         # one client address per interface: the Redis server lives for the whole module
         address = {"asgi": "203.0.113.1", "rsgi": "203.0.113.2"}[interface]
@@ -204,8 +204,8 @@ def test_10_deploy_with_redis_shares_counters(  # type: ignore[no-untyped-def]
         assert b.post("/notes").status_code == 429  # the five were counted in Redis, together
 
 
-def test_11_tests(interface: str, load, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    module = load("tutorial_11_tests")
+def test_10_tests(interface: str, load, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    module = load("tutorial_10_tests")
     load("tutorial_03_database", NOTES_DB=str(tmp_path / "t.db"))
     with TestClient(module.app, interface=interface) as client:
         module.test_create_then_list(client)

@@ -1,4 +1,4 @@
-"""Tutorial step 11: tests under both protocols. Put this in tests/ and run pytest."""
+"""Tutorial step 10: tests under both protocols. Put this in tests/ and run pytest."""
 
 import pytest
 from tutorial_03_database import app

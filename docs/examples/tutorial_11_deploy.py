@@ -1,8 +1,8 @@
-"""Tutorial step 10: production settings. Rate limits (Redis across workers and machines),
+"""Tutorial step 11: production settings. Rate limits (Redis across workers and machines),
 trusted hosts, the client address from a trusted proxy, health checks.
 
     NOTES_REDIS=redis://127.0.0.1:6379 NOTES_HOSTS=notes.example \\
-        granian --interface rsgi --workers 4 --host 0.0.0.0 tutorial_10_deploy:app
+        granian --interface rsgi --workers 4 --host 0.0.0.0 tutorial_11_deploy:app
 """
 
 import os
