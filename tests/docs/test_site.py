@@ -42,9 +42,8 @@ PAGES = [
 def site(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     out = tmp_path_factory.mktemp("site")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    mkdocs = pathlib.Path(sys.executable).with_name("mkdocs")
     build = subprocess.run(
-        [str(mkdocs), "build", "--strict", "--site-dir", str(out)],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
     assert build.returncode == 0, f"mkdocs build --strict failed:\n{build.stderr[-4000:]}"

@@ -3,8 +3,9 @@
 The convention (docs/howto/writing-docs.md): a block is either included from a tested file
 in docs/examples/ (``--8<-- "file.py:section"``, the tutorial and the API reference), or
 written inline. Inline blocks must at least compile (fragments are fine: ``...`` bodies,
-undefined names, top-level ``await``); a block whose line before the fence is ``<!-- run -->`` must also run on
-its own (``exec`` in a fresh namespace, in a temporary directory) without raising.
+undefined names, top-level ``await``); a block whose line before the fence is
+``<!-- run -->`` must also run on its own (``exec`` in a fresh namespace, in a temporary
+directory) without raising.
 """
 
 from __future__ import annotations
