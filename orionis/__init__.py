@@ -84,6 +84,7 @@ def __dir__() -> list[str]:
 
 
 __version__ = "0.1.0"
+"""The installed release of Orionis (PEP 440), the same as the package metadata."""
 
 __all__ = [
     "COMPILED",

@@ -334,10 +334,14 @@ class JSONResponse(Response):
 
 
 class PlainTextResponse(Response):
+    """``text/plain; charset=utf-8``: ``PlainTextResponse("hi")``. A ``str`` return does this."""
+
     media_type = "text/plain"
 
 
 class HTMLResponse(Response):
+    """``text/html; charset=utf-8``: ``HTMLResponse("<h1>hi</h1>")``. Escape what users typed."""
+
     media_type = "text/html"
 
 

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["PING", "EventSourceResponse", "ServerSentEvent", "last_event_id"]
 
 PING = b": ping\n\n"
+"""The keep-alive frame ``EventSourceResponse(ping=...)`` sends after that many idle seconds:
+a comment, which ``EventSource`` ignores, so proxies do not close a quiet stream."""
 """The keep-alive frame: a comment line, ignored by ``EventSource``."""
 
 _LINES = re.compile(r"\r\n|\r|\n")  # every line ending the event-stream format knows

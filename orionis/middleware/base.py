@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 __all__ = ["CallNext", "Middleware", "build_chain", "instantiate"]
 
 CallNext = Callable[[], Awaitable[Response]]
+"""The ``call_next`` a middleware's ``handle`` gets: ``await call_next()`` runs the inner
+layers and the handler and returns their ``Response``."""
 Endpoint = Callable[["Request"], Awaitable[Response]]
 
 
