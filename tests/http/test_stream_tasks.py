@@ -233,6 +233,34 @@ def test_a_cancellation_from_outside_is_not_swallowed(also_gone: bool) -> None:
     asyncio.run(main())
 
 
+def test_an_abandoned_stream_under_pings_is_finalized_and_its_feed_task_ends() -> None:
+    """What a send that raised (``ProtocolClosed``) leaves: the stream dropped mid-way, not
+    closed. The event loop's async-generator hook closes it; the feed task must end too."""
+
+    async def main() -> None:
+        log: list[str] = []
+
+        async def gen() -> AsyncIterator[str]:
+            try:
+                yield "a"
+                await asyncio.Event().wait()
+                yield "never"  # pragma: no cover
+            finally:
+                log.append("finally")
+
+        gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        stream = EventSourceResponse(gen(), ping=15).chunks_until(gone)
+        assert await stream.__anext__() == b"data: a\n\n"
+        del stream
+        gc.collect()
+        me = asyncio.current_task()
+        await _spin(lambda: log and asyncio.all_tasks() == {me})
+        assert log == ["finally"]
+        assert asyncio.all_tasks() == {me}, "the feed task outlived its stream"
+
+    asyncio.run(main())
+
+
 marker: contextvars.ContextVar[int] = contextvars.ContextVar("marker", default=0)
 
 
