@@ -195,14 +195,17 @@ class _Feed:
                 item = await iterator.__anext__()
             except StopAsyncIteration:
                 item = _END
-            except Exception as exc:  # raised in the frames loop, where it ends the stream
-                item = exc
+            except BaseException as exc:  # an error (or CancelledError raised inside it):
+                item = exc  # raised in the frames loop, where it ends the stream
             self._item = item
-            last = item is _END or isinstance(item, Exception)
+            last = item is _END or isinstance(item, BaseException)
+            fatal = isinstance(item, KeyboardInterrupt | SystemExit)
             del item  # an error's traceback holds this frame: no cycle through it
             ready = self._ready
             if ready is not None and not ready.done():
                 ready.set_result(None)
+            if fatal:
+                raise self._item
             if last:
                 return
 
@@ -218,7 +221,8 @@ class _Feed:
             self._timer = self._loop.call_at(self._since + self._ping, self._due)
 
     async def next(self) -> Any:
-        """The next item, ``_PING`` if nothing came for ``ping`` seconds, or ``_END``."""
+        """The next item, ``_PING`` if nothing came for ``ping`` seconds, or ``_END``;
+        raises what the iterator raised."""
         while self._item is _NONE:
             if not self._stepping:
                 self._stepping = True
@@ -234,7 +238,7 @@ class _Feed:
                 return _PING
         item, self._item = self._item, _NONE
         self._stepping = False
-        if isinstance(item, Exception):
+        if isinstance(item, BaseException):
             self._item = _END  # nothing after the error
             try:
                 raise item

@@ -261,6 +261,28 @@ def test_an_abandoned_stream_under_pings_is_finalized_and_its_feed_task_ends() -
     asyncio.run(main())
 
 
+@pytest.mark.parametrize("ping", [None, 15])
+def test_a_generator_that_raises_cancelled_error_itself_ends_the_stream(ping: Any) -> None:
+    """Not the client leaving: something the generator awaited was cancelled. The stream
+    ends with that error at once (it does not hang, sending pings, under the feed)."""
+
+    async def main() -> None:
+        async def gen() -> AsyncIterator[str]:
+            yield "a"
+            doomed = asyncio.get_running_loop().create_future()
+            asyncio.get_running_loop().call_soon(doomed.cancel)
+            await doomed
+            yield "never"  # pragma: no cover
+
+        gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        stream = EventSourceResponse(gen(), ping=ping).chunks_until(gone)
+        assert await stream.__anext__() == b"data: a\n\n"
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(stream.__anext__(), SAFETY)
+
+    asyncio.run(main())
+
+
 marker: contextvars.ContextVar[int] = contextvars.ContextVar("marker", default=0)
 
 
