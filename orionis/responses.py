@@ -12,7 +12,6 @@ that is what Granian takes as is; ``response.headers`` is a mutable view over th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import email.utils
 import hashlib
 import http.cookies
@@ -408,27 +407,50 @@ class StreamingResponse(Response):
 
     async def chunks_until(self, gone: asyncio.Future[Any]) -> AsyncIterator[bytes]:
         """``iter_chunks()``, ending as soon as ``gone`` resolves (the client left), even while
-        the iterable is waiting for its next chunk: an idle stream is not held open."""
+        the iterable is waiting for its next chunk: an idle stream is not held open.
+
+        No task per chunk: the iterable runs in the caller's task, and ``gone`` cancels that
+        task, but only while it waits in the iterable (never while the caller sends), so the
+        cancellation lands in the iterable's pending ``await``; it is then absorbed here
+        (``Task.uncancel``) and the stream simply ends. A cancellation from outside still
+        propagates.
+        """
         chunks = self.iter_chunks()
+        waiting: list[asyncio.Task[Any] | None] = [None]  # the task, while in the iterable
+        fired = False
+
+        def left(_: asyncio.Future[Any]) -> None:
+            nonlocal fired
+            task = waiting[0]
+            if task is not None and not fired:
+                fired = True
+                task.cancel()
+
+        gone.add_done_callback(left)
         try:
             while not gone.done():
-                step = asyncio.ensure_future(chunks.__anext__())
-                await asyncio.wait((step, gone), return_when=asyncio.FIRST_COMPLETED)
-                if not step.done():
-                    step.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                        await step
-                    return
+                task = waiting[0] = asyncio.current_task()
                 try:
-                    chunk = step.result()
-                except StopAsyncIteration:
-                    return
+                    chunk = await chunks.__anext__()
+                except asyncio.CancelledError:
+                    if fired and task is not None and task.uncancel() == 0:
+                        return  # ours, and only ours: the client left
+                    raise
+                except BaseException as exc:  # the end, or the iterable's error
+                    if fired and task is not None:
+                        task.uncancel()  # it swallowed our cancellation: drop the request
+                    if isinstance(exc, StopAsyncIteration):
+                        return
+                    raise
                 finally:
-                    # A raised step holds the error, whose traceback holds this frame: no
-                    # reference cycle keeps the stream's objects alive until a cyclic GC.
-                    del step
+                    waiting[0] = None
+                if fired:  # it swallowed our cancellation and yielded: drop it, stop
+                    if task is not None:
+                        task.uncancel()
+                    return
                 yield chunk
         finally:
+            gone.remove_done_callback(left)
             await chunks.aclose()
 
     async def aclose(self) -> None:

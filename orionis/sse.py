@@ -148,6 +148,119 @@ async def _close(source: Any) -> None:
         await run_in_threadpool(close)
 
 
+_PING = object()  # what ``_Feed.next`` returns when a ping is due
+_END = object()  # ... when the iterator is exhausted
+_NONE = object()
+
+
+class _Feed:
+    """The user's iterator advanced in one task for the whole stream, one item each time the
+    frames loop asks (never ahead of what was sent), so that loop can wait for the item and
+    for the ping timer at once with one future per event: no task and no ``asyncio.wait``
+    per event. The ping timer is armed once per ping interval, not once per event: when it
+    fires it checks whether the loop has been waiting since it was armed (ping now) or
+    started waiting later (re-armed for then)."""
+
+    __slots__ = (
+        "_armed",
+        "_item",
+        "_iterator",
+        "_loop",
+        "_ping",
+        "_ready",
+        "_since",
+        "_stepping",
+        "_task",
+        "_timer",
+        "_want",
+    )
+
+    def __init__(self, iterator: AsyncIterator[Any], ping: float) -> None:
+        loop = self._loop = asyncio.get_running_loop()
+        self._iterator = iterator
+        self._ping = ping
+        self._item: Any = _NONE  # an item, _END, or an exception the iterator raised
+        self._want: asyncio.Future[None] = loop.create_future()  # set: advance once
+        self._stepping = False  # the feed task is advancing the iterator
+        self._ready: asyncio.Future[None] | None = None  # the frames loop waits on it
+        self._since = 0.0  # when the frames loop began waiting
+        self._armed = 0.0  # the _since the timer was armed for
+        self._timer: asyncio.TimerHandle | None = None
+        self._task: asyncio.Task[None] = loop.create_task(self._run())
+
+    async def _run(self) -> None:
+        iterator = self._iterator
+        while True:
+            await self._want
+            self._want = self._loop.create_future()
+            try:
+                item = await iterator.__anext__()
+            except StopAsyncIteration:
+                item = _END
+            except BaseException as exc:  # an error (or CancelledError raised inside it):
+                item = exc  # raised in the frames loop, where it ends the stream
+            self._item = item
+            last = item is _END or isinstance(item, BaseException)
+            fatal = isinstance(item, KeyboardInterrupt | SystemExit)
+            del item  # an error's traceback holds this frame: no cycle through it
+            ready = self._ready
+            if ready is not None and not ready.done():
+                ready.set_result(None)
+            if fatal:
+                raise self._item
+            if last:
+                return
+
+    def _due(self) -> None:
+        self._timer = None
+        ready = self._ready
+        if ready is None or ready.done():
+            return  # not waiting: the next wait arms the timer again
+        if self._armed == self._since:  # waiting since the timer was armed: a ping is due
+            ready.set_result(None)
+        else:  # began waiting later: a ping is due one interval after that
+            self._armed = self._since
+            self._timer = self._loop.call_at(self._since + self._ping, self._due)
+
+    async def next(self) -> Any:
+        """The next item, ``_PING`` if nothing came for ``ping`` seconds, or ``_END``;
+        raises what the iterator raised."""
+        while self._item is _NONE:
+            if not self._stepping:
+                self._stepping = True
+                self._want.set_result(None)
+            loop = self._loop
+            ready = self._ready = loop.create_future()
+            self._since = loop.time()
+            if self._timer is None:
+                self._armed = self._since
+                self._timer = loop.call_at(self._since + self._ping, self._due)
+            await ready
+            if self._item is _NONE:
+                return _PING
+        item, self._item = self._item, _NONE
+        self._stepping = False
+        if isinstance(item, BaseException):
+            self._item = _END  # nothing after the error
+            try:
+                raise item
+            finally:
+                del item  # its traceback holds this frame: no cycle through it
+        return item
+
+    async def stop(self) -> None:
+        """Cancel the feed task where it waits (in the iterator, maybe) and wait for it."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        task = self._task
+        task.cancel()
+        await asyncio.wait((task,))
+        if not task.cancelled():
+            with contextlib.suppress(Exception):
+                task.result()  # retrieved: the stream is over, that is what matters
+
+
 class EventSourceResponse(StreamingResponse):
     """A ``text/event-stream`` response fed by an (async) iterable of events.
 
@@ -188,36 +301,32 @@ class EventSourceResponse(StreamingResponse):
                 self.raw_headers.append((name, value))
 
     async def _frames(self) -> AsyncIterator[bytes]:
-        # The generator's next item and the ping timer race: each ``__anext__`` runs as its
-        # own task so a ping can go out while the generator waits, and so it can be
-        # cancelled where it waits when the client leaves.
+        # Without pings the generator runs right here, in the sending task (the client
+        # leaving cancels it where it waits: ``chunks_until``). With pings it runs in one
+        # feed task for the whole stream, so a ping can go out while it waits.
         source = self.source
         events: AsyncIterable[Any] = (
             source if isinstance(source, AsyncIterable) else iterate_in_threadpool(source)
         )
         iterator = events.__aiter__()
-        step: asyncio.Future[Any] | None = None
+        feed: _Feed | None = None
         try:
+            if self.ping is None:
+                while True:
+                    try:
+                        item = await iterator.__anext__()
+                    except StopAsyncIteration:
+                        return
+                    yield _frame(item)
+            feed = _Feed(iterator, self.ping)
             while True:
-                if step is None:
-                    step = asyncio.ensure_future(iterator.__anext__())
-                done, _ = await asyncio.wait((step,), timeout=self.ping)
-                if not done:
-                    yield PING
-                    continue
-                finished, step = step, None
-                try:
-                    item = finished.result()
-                except StopAsyncIteration:
+                item = await feed.next()
+                if item is _END:
                     return
-                yield _frame(item)
+                yield PING if item is _PING else _frame(item)
         finally:
-            if step is not None:
-                step.cancel()
-                await asyncio.wait((step,))
-                if not step.cancelled():
-                    with contextlib.suppress(StopAsyncIteration, Exception):
-                        step.result()  # retrieved: the client left, that is what matters
+            if feed is not None:
+                await feed.stop()
             if iterator is not source:
                 await _close(iterator)
             await _close(source)
