@@ -55,6 +55,10 @@ def command(kind: str, target: str, port: int) -> list[str]:
             "--lifespan",
             "on",
             "--no-access-log",
+            # h11, whatever else is installed: httptools (uvicorn[standard], blacksheep) refuses
+            # some hostile requests itself, and the tests pin what the app is handed
+            "--http",
+            "h11",
             target,
         ]
     raise ValueError(kind)
