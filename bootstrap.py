@@ -33,8 +33,9 @@ POST /login sets a session cookie (for the live page) and returns a JWT (HS256, 
 a ``scope`` claim; ask for less with ``"scope": "notes:read"``) for API clients; it is limited
 to 5 attempts a minute per client address. GET /api/me and POST /api/me/notes take either
 the session or ``Authorization: Bearer <jwt>``; writing needs the ``notes:write`` scope.
-Browser requests that carry the session are CSRF-checked (the page sends the token from
-GET /api/csrf as X-CSRF-Token); the anonymous /api/notes routes use no credentials and are not.
+Unsafe requests that carry cookies are CSRF-checked (the page sends the token from
+GET /api/csrf as X-CSRF-Token); bearer-token clients without cookies are not, nor are the
+anonymous /api/notes routes, which read no credential (docs/security.md, "The demo").
 Answers are gzip-compressed when the client asks (not the event stream).
 
 Secrets come from ORIONIS_SECRET_KEY (sessions, CSRF) and ORIONIS_JWT_SECRET (tokens); when

@@ -169,6 +169,15 @@ def test_logout_clears_the_session(demo: ModuleType, interface: str) -> None:
         problem(client.post("/logout", headers=headers), 403, "CSRF check failed")
 
 
+def test_a_read_only_session_cannot_write(demo: ModuleType, interface: str) -> None:
+    with TestClient(demo.app, interface) as client:
+        api_login(client, scope="notes:read")  # the session gets the scopes asked for
+        assert client.get("/api/me").json()["scope"] == "notes:read"
+        r = client.post("/api/me/notes", json=NOTE, headers=csrf(client))
+        problem(r, 403, "signed in without the notes:write scope")
+        assert client.get("/api/notes").json() == []
+
+
 def test_a_forged_session_cookie_is_no_session(demo: ModuleType, interface: str) -> None:
     payload = base64.urlsafe_b64encode(b'{"scope":"notes:write","user":"demo"}').decode()
     with TestClient(demo.app, interface) as client:
