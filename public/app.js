@@ -12,6 +12,60 @@ function item(list, text, key) {
   return li;
 }
 
+// -- signing in: a session cookie, and the CSRF token every write sends ----------------
+// The token comes from GET /api/csrf (request.state.csrf_token). It is bound to the session,
+// so it is fetched again after signing in or out. The JWT that /login also returns is for
+// API clients: the page does not keep it (a script-readable token is what XSS steals).
+let csrfToken = "";
+let signedIn = false;
+
+async function refreshCsrf() {
+  const response = await fetch("/api/csrf");
+  csrfToken = (await response.json()).csrf_token;
+}
+
+function send(method, url, body) {
+  const headers = { "x-csrf-token": csrfToken };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  return fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+function showAccount(user) {
+  signedIn = user !== null;
+  $("account-status").textContent = signedIn ? `signed in as ${user}` : "signed out";
+  $("login-form").hidden = signedIn;
+  $("logout").hidden = !signedIn;
+}
+
+async function loadAccount() {
+  const response = await fetch("/api/me");  // the session cookie, if any, answers
+  const user = response.ok ? (await response.json()).user : null;
+  await refreshCsrf();
+  showAccount(user);
+}
+
+$("login-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const response = await send("POST", "/login", {
+    username: $("login-user").value,
+    password: $("login-password").value,
+  });
+  $("login-password").value = "";
+  if (response.ok) {
+    const user = (await response.json()).user;
+    await refreshCsrf();  // before showing "signed in": the old token was the anonymous one
+    showAccount(user);
+  } else {
+    $("account-status").textContent = `sign-in refused (${response.status})`;
+  }
+});
+
+$("logout").addEventListener("click", async () => {
+  const response = await send("POST", "/logout");
+  await refreshCsrf();
+  if (response.ok) showAccount(null);
+});
+
 // -- notes: the list, a form, and their changes over server-sent events ----------------
 async function loadNotes() {
   const response = await fetch("/api/notes?limit=100");
@@ -19,21 +73,18 @@ async function loadNotes() {
 }
 
 function showNote(note) {
-  const li = item($("notes"), `${note.title}: ${note.body}`, `note-${note.id}`);
+  const by = note.author ? ` (by ${note.author})` : "";
+  const li = item($("notes"), `${note.title}: ${note.body}${by}`, `note-${note.id}`);
   const remove = document.createElement("button");
   remove.textContent = "delete";
-  remove.addEventListener("click", () => fetch(`/api/notes/${note.id}`, { method: "DELETE" }));
+  remove.addEventListener("click", () => send("DELETE", `/api/notes/${note.id}`));
   li.append(" ", remove);
 }
 
 $("note-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const note = { title: $("note-title").value, body: $("note-body").value };
-  const response = await fetch("/api/notes", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(note),
-  });
+  const response = await send("POST", signedIn ? "/api/me/notes" : "/api/notes", note);
   if (response.ok) $("note-form").reset();
   else item($("events"), `refused (${response.status})`);
 });
@@ -77,4 +128,5 @@ window.addEventListener("pagehide", () => {
   socket.close(1000, "page closed");
 });
 
+loadAccount();
 loadNotes();
