@@ -80,7 +80,6 @@ from orionis import (
 )
 from orionis.background import BackgroundTasks
 from orionis.broadcast import Broadcast, Subscription
-from orionis.exceptions import problem
 from orionis.foundation.enums.lifespan import Lifespan
 from orionis.middleware import (
     CSRFMiddleware,
@@ -333,24 +332,6 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()] or default
 
 
-class DemoCSRF(CSRFMiddleware):
-    """CSRFMiddleware, except for API clients signing in.
-
-    A client that POSTs /login with no cookie at all (curl, a script) has no token yet; it
-    is refused only if it says it comes from another site (``Sec-Fetch-Site``, ``Origin``),
-    which is what a cross-site login attempt from a browser says. The live page has the
-    cookie, so its login is checked in full. Every other unsafe request is checked as usual.
-    """
-
-    async def handle(self, request: Request, call_next: Any) -> Any:
-        if request.method == "POST" and request.path == "/login" and not request.cookies:
-            refusal = self._refuse_origin(request)
-            if refusal is not None:
-                return problem(403, f"CSRF check failed: {refusal}", title="Forbidden")
-            return await call_next()
-        return await super().handle(request, call_next)
-
-
 # The global middleware, outermost first (each sees what the ones above it decided):
 # 1. ProxyHeadersMiddleware: behind a proxy, the real client address, scheme and host, so
 #    every later layer (host check, CSRF origin, the rate limit's per-client key) uses them.
@@ -361,7 +342,7 @@ class DemoCSRF(CSRFMiddleware):
 #    problems too) is compressed when asked; it leaves the event stream alone.
 # 4. SessionMiddleware: before CSRF, which binds its token to the session (a token from
 #    another session, or from before signing in, fails).
-# 5. DemoCSRF: refuses forged browser writes before any route runs.
+# 5. CSRFMiddleware: refuses forged browser writes before any route runs.
 # The login rate limit is the /login route's own layer (innermost: counts only logins that
 # passed the checks above); ResponseTime is the /api router's.
 trusted_proxies = env_list("ORIONIS_TRUSTED_PROXIES", [])
@@ -371,12 +352,15 @@ app.add_middleware(TrustedHostMiddleware, allowed_hosts=env_list("ORIONIS_ALLOWE
 app.add_middleware(GZipMiddleware, minimum_size=500)
 app.add_middleware(SessionMiddleware, secret_key=SECRET_KEY, https_only=HTTPS_ONLY)
 app.add_middleware(
-    DemoCSRF,
+    CSRFMiddleware,
     secret_key=SECRET_KEY,
     https_only=HTTPS_ONLY,
     # The anonymous notes API reads no cookie: a forged request can do nothing with it
     # that its sender could not do directly.
     exempt=["/api/notes", "/api/notes/*"],
+    # curl or a script signing in has no cookie, so no token yet: only the origin checks
+    # apply to it (a browser's cross-site attempt says where it comes from).
+    token_exempt=["/login"],
 )
 
 auth = JWTAuth(JWT_SECRET, algorithms=["HS256"], issuer=TOKEN_ISSUER, require_exp=True)

@@ -74,6 +74,7 @@ class CSRFMiddleware(Middleware):
         trusted_origins: Sequence[str] = (),
         allow_same_site: bool = False,
         exempt: Sequence[str] = (),
+        token_exempt: Sequence[str] = (),
         cookie_name: str = "csrftoken",
         header_name: str = "X-CSRF-Token",
         field_name: str = "csrf_token",
@@ -86,8 +87,12 @@ class CSRFMiddleware(Middleware):
                 "CSRFMiddleware needs a secret_key of at least 16 characters; "
                 "generate one with secrets.token_urlsafe(32)"
             )
-        if isinstance(trusted_origins, str) or isinstance(exempt, str):
-            raise TypeError("trusted_origins and exempt are lists, e.g. ['https://app.example']")
+        if any(isinstance(v, str) for v in (trusted_origins, exempt, token_exempt)):
+            raise TypeError(
+                "trusted_origins, exempt and token_exempt are lists, e.g. ['https://app.example']"
+            )
+        if any(not (p.startswith("/") and "*" not in p) for p in token_exempt):
+            raise ValueError("token_exempt takes exact paths such as '/login'")
         secret = secret_key.encode() if isinstance(secret_key, str) else secret_key
         # Derived, so the same secret used for sessions never signs a CSRF token directly.
         self._key = hmac.new(secret, b"orionis.csrf", hashlib.sha256).digest()
@@ -105,6 +110,9 @@ class CSRFMiddleware(Middleware):
         self.exempt_paths = frozenset(e for e in exempt if e.startswith("/") and e[-1] != "*")
         self.exempt_prefixes = tuple(e[:-1] for e in exempt if e.startswith("/") and e[-1] == "*")
         self.exempt_names = frozenset(e for e in exempt if not e.startswith("/"))
+        # Sign-in paths a client without any cookie (a script: no token yet) may call with
+        # the origin checks alone: a browser's cross-site attempt still says where it is from.
+        self.token_exempt = frozenset(token_exempt)
         self.cookie_name = cookie_name
         self.header_name = header_name.lower()
         self.field_name = field_name
@@ -146,7 +154,11 @@ class CSRFMiddleware(Middleware):
             bearer = request.headers.get("authorization", "")[:7].lower() == "bearer "
             if bearer and not cookies:  # an API call: the browser sends nothing ambient
                 return await call_next()
-            refusal = self._refuse_origin(request) or await self._refuse_token(request)
+            refusal = self._refuse_origin(request)
+            if refusal is None and not cookies and request.path in self.token_exempt:
+                return await call_next()  # a script signing in: no token to check or to issue
+            if refusal is None:
+                refusal = await self._refuse_token(request)
             if refusal is not None:
                 return problem(403, f"CSRF check failed: {refusal}", title="Forbidden")
         binding = self._binding(request)
