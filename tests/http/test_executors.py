@@ -190,7 +190,7 @@ def test_a_client_leaving_cancels_the_wait_and_the_future(interface: str) -> Non
 
 
 def test_user_executor_options_are_checked() -> None:
-    with pytest.raises(TypeError, match="process_executor must be None .* or a concurrent"):
+    with pytest.raises(TypeError, match=r"process_executor must be None .* or a concurrent"):
         Application(process_executor="dask")  # type: ignore[arg-type]
     app = Application()
     with pytest.raises(TypeError, match="process_executor must be"):
