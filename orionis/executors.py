@@ -47,8 +47,13 @@ def check_executor(value: Any, owner: str) -> Any:
     )
 
 
-def check_process_executor(value: Any) -> Executor | None:
+def check_process_executor(value: Any, workers: int | None = None) -> Executor | None:
     """``Application(process_executor=...)``: ``None`` (the local pool) or an executor."""
+    if value is not None and workers is not None:
+        raise ValueError(
+            "Application: give process_workers (the size of Orionis's local pool) or "
+            "process_executor (your own executor, sized by you), not both"
+        )
     if value is None or isinstance(value, Executor):
         return value
     raise TypeError(

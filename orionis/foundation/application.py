@@ -147,7 +147,8 @@ class Application(RouteVerbs, WebSocketApplication):
         self._body_waits: set[BodyWait] = set()
         self._stopping = False
         self.form_limits = form_limits or FormLimits()
-        self.processes = ProcessPool(process_workers, check_process_executor(process_executor))
+        external = check_process_executor(process_executor, process_workers)
+        self.processes = ProcessPool(process_workers, external)
         self.overrides = Overrides()
         self.dependency_overrides = self.overrides.mapping
         self.state = State()

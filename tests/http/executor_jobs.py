@@ -16,6 +16,12 @@ def where(n: int, word: str = "x") -> dict[str, Any]:
     return {"pid": os.getpid(), "n": n, "word": word}
 
 
+def dask_names(pure: str, workers: int, key: str, retries: int = 0) -> dict[str, Any]:
+    """Parameters named like ``Client.submit`` options: they must reach the handler, never
+    be taken as options by the executor."""
+    return {"pure": pure, "workers": workers, "key": key, "retries": retries}
+
+
 def generator() -> Iterator[int]:
     """Returns a value that does not pickle: a handler bug (500), not the executor's (503)."""
     yield 1

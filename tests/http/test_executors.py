@@ -192,10 +192,12 @@ def test_a_client_leaving_cancels_the_wait_and_the_future(interface: str) -> Non
 def test_user_executor_options_are_checked() -> None:
     with pytest.raises(TypeError, match=r"process_executor must be None .* or a concurrent"):
         Application(process_executor="dask")  # type: ignore[arg-type]
+    executor = ThreadPoolExecutor(1)
+    with pytest.raises(ValueError, match=r"process_workers .* or process_executor .* not both"):
+        Application(process_workers=2, process_executor=executor)
     app = Application()
     with pytest.raises(TypeError, match="process_executor must be"):
         app.process_executor = object()  # type: ignore[assignment]
-    executor = ThreadPoolExecutor(1)
     try:
         with pytest.raises(ValueError, match="executor must be 'thread', 'process' or a"):
             app.get("/bad", executor_jobs.where, executor=object())  # type: ignore[arg-type]

@@ -95,6 +95,18 @@ def test_a_route_can_name_the_dask_executor(interface: str, dask_client: Client)
         assert app.process_pool is None
 
 
+def test_handler_parameters_named_like_dask_options_stay_the_handlers(
+    interface: str, dask_client: Client
+) -> None:
+    app = Application(process_executor=dask_client.get_executor(pure=False))
+    app.get("/names", executor_jobs.dask_names, executor="process")
+    with TestClient(app, interface) as client:
+        r = client.get("/names?pure=no&workers=7&key=k1&retries=2")
+        assert r.status_code == 200, r.text
+        assert r.json() == {"pure": "no", "workers": 7, "key": "k1", "retries": 2}
+        assert client.get("/names?pure=no&workers=many&key=k").status_code == 422
+
+
 def test_a_task_that_kills_dask_workers_is_a_logged_503(
     interface: str, dask_client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
