@@ -16,6 +16,7 @@ import dataclasses
 import inspect
 import typing
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor as FuturesExecutor
 from typing import TYPE_CHECKING, Any, Literal
 
 import pydantic
@@ -25,6 +26,7 @@ from orionis.concurrency import run_in_threadpool
 from orionis.controllers import Controller
 from orionis.dependencies import CallStyle, Depends, Overrides, Plan, Solver, call_style
 from orionis.exceptions import RequestValidationError
+from orionis.executors import check_executor, run_in_executor
 from orionis.requests import Request
 from orionis.responses import JSONResponse, PlainTextResponse, Response, json_dumps
 
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["INFER", "Handler", "ResponseValidationError", "to_response"]
 
 Endpoint = Callable[..., Any] | tuple[type, str] | list[Any]
-Executor = Literal["thread", "process"]
+Executor = Literal["thread", "process"] | FuturesExecutor
 
 
 class _Infer:
@@ -107,14 +109,16 @@ class Handler:
         self.func = func
         self.name = getattr(func, "__name__", type(func).__name__)
         self.status_code = status_code
-        if executor not in ("thread", "process"):
-            raise ValueError(f"{self.name}: executor must be 'thread' or 'process'")
-        self.executor = executor
+        self.executor = check_executor(executor, self.name)
+        # executor=<Executor>: the user's own (orionis.executors); None for "thread"/"process".
+        self.remote: FuturesExecutor | None = None if isinstance(executor, str) else executor
+        # Off the thread pool: the plain function and its values cross to another process.
+        out_of_process = executor != "thread"
         # Given by the route table: the pool for executor="process", the app's overrides.
         self.processes = processes
         self.overrides = overrides if overrides is not None else Overrides()
         self.is_async = call_style(func) is CallStyle.ASYNC
-        if executor == "process":
+        if out_of_process:
             self._check_process_target()
         if not plan:
             return
@@ -135,11 +139,12 @@ class Handler:
         self.plain_arguments = tuple((i.name, i.source == "path") for i in self.plan.inputs)
         # Callable straight from the endpoint layer, with no solving and no thread.
         self.awaited_directly = self.unsolved and self.is_async and self.controller is None
-        if executor == "process":
+        if out_of_process:
             for item in self.plan.inputs:
                 if item.source in ("request", "background"):
                     raise TypeError(
-                        f"{self.name}: executor='process' handlers cannot take {item.name!r} "
+                        f"{self.name}: executor={self._shown_executor()} handlers cannot take "
+                        f"{item.name!r} "
                         f"({item.source} objects do not cross process boundaries)"
                     )
         model = return_annotation(func) if response_model is INFER else response_model
@@ -168,16 +173,22 @@ class Handler:
         self.controller = cls
         return func
 
+    def _shown_executor(self) -> str:
+        if self.remote is None:
+            return repr(self.executor)
+        return f"<{type(self.remote).__name__}>"
+
     def _check_process_target(self) -> None:
         func = self.func
+        shown = self._shown_executor()
         if self.controller is not None or not inspect.isfunction(func) or self.is_async:
             raise TypeError(
-                f"{self.name}: executor='process' needs a plain sync function defined at "
+                f"{self.name}: executor={shown} needs a plain sync function defined at "
                 "module level (it is pickled to the process pool)"
             )
         if "<locals>" in func.__qualname__ or func.__name__ == "<lambda>":
             raise TypeError(
-                f"{self.name}: executor='process' needs a module-level function, not a "
+                f"{self.name}: executor={shown} needs a module-level function, not a "
                 "lambda or nested function"
             )
 
@@ -210,6 +221,8 @@ class Handler:
             return await run_in_threadpool(func, instance, **kwargs)
         if self.is_async:
             return await func(**kwargs)
+        if self.remote is not None:
+            return await run_in_executor(self.remote, func, kwargs, self.name)
         if self.executor == "process":
             if self.processes is None:
                 raise RuntimeError(f"{self.name}: executor='process' needs the route table's pool")

@@ -1,5 +1,7 @@
 """The process pool behind ``executor="process"`` routes: started with the application,
-created on first use if the lifespan did not run, replaced when a worker dies."""
+created on first use if the lifespan did not run, replaced when a worker dies. With
+``Application(process_executor=...)`` those routes use the user's executor instead
+(``orionis.executors``): no local pool is made, and the user's is never shut down here."""
 
 from __future__ import annotations
 
@@ -8,11 +10,12 @@ import functools
 import logging
 import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from orionis.concurrency import call_sync
+from orionis.executors import run_in_executor
 
 __all__ = ["ProcessPool"]
 
@@ -22,14 +25,16 @@ logger = logging.getLogger("orionis")
 class ProcessPool:
     """One application's pool of ``workers`` processes (``None``: one per CPU)."""
 
-    __slots__ = ("executor", "workers")
+    __slots__ = ("executor", "external", "workers")
 
-    def __init__(self, workers: int | None) -> None:
+    def __init__(self, workers: int | None, external: Executor | None = None) -> None:
         self.workers = workers
         self.executor: ProcessPoolExecutor | None = None
+        # Application(process_executor=...): used instead of a local pool, owned by the user.
+        self.external = external
 
     def start(self) -> None:
-        if self.executor is None:
+        if self.executor is None and self.external is None:
             self.executor = self._new()
 
     def ensure(self) -> ProcessPoolExecutor:
@@ -43,6 +48,8 @@ class ProcessPool:
     async def run(self, func: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
         """``func(**kwargs)`` in a worker process. A dead worker breaks the pool for good:
         the next call gets a fresh one."""
+        if self.external is not None:
+            return await run_in_executor(self.external, func, kwargs, func.__name__)
         executor = self.ensure()
         loop = asyncio.get_running_loop()
         try:

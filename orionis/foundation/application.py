@@ -17,7 +17,7 @@ import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -32,6 +32,7 @@ from orionis.dependencies import Overrides
 from orionis.disconnect import check_cancel_on_disconnect
 from orionis.errors import ErrorBoundary, check_key
 from orionis.exceptions import LifespanError
+from orionis.executors import check_process_executor
 from orionis.forms import FormLimits
 from orionis.foundation.enums.lifespan import Lifespan
 from orionis.foundation.enums.runtimes import Runtime
@@ -87,7 +88,9 @@ class Application(RouteVerbs, WebSocketApplication):
     request body may go without progress before the answer is 408 (``None``: no limit; routes
     can override it): a stalled client must not hold a worker slot or a shutdown.
     ``form_limits`` bounds form parsing.
-    ``process_workers`` sizes the pool for ``executor="process"`` routes (default: CPUs).
+    ``process_workers`` sizes the pool for ``executor="process"`` routes (default: CPUs);
+    ``process_executor`` (any ``concurrent.futures.Executor``, e.g. a Dask client's
+    ``get_executor()``) runs them instead, and is never shut down by Orionis.
     The OpenAPI document is served at ``openapi_url`` and Swagger UI at ``docs_url`` (``None``
     switches either off), from a pinned CDN release with integrity hashes; ``docs_assets``
     (a directory holding ``swagger-ui-bundle.js`` and ``swagger-ui.css``) serves them from
@@ -114,6 +117,7 @@ class Application(RouteVerbs, WebSocketApplication):
         body_timeout: float | None = 30.0,
         form_limits: FormLimits | None = None,
         process_workers: int | None = None,
+        process_executor: Executor | None = None,
         openapi_url: str | None = "/openapi.json",
         docs_url: str | None = "/docs",
         docs_js_url: str = SWAGGER_JS,
@@ -143,7 +147,8 @@ class Application(RouteVerbs, WebSocketApplication):
         self._body_waits: set[BodyWait] = set()
         self._stopping = False
         self.form_limits = form_limits or FormLimits()
-        self.processes = ProcessPool(process_workers)
+        external = check_process_executor(process_executor, process_workers)
+        self.processes = ProcessPool(process_workers, external)
         self.overrides = Overrides()
         self.dependency_overrides = self.overrides.mapping
         self.state = State()
@@ -185,6 +190,15 @@ class Application(RouteVerbs, WebSocketApplication):
     @process_workers.setter
     def process_workers(self, value: int | None) -> None:
         self.processes.workers = value
+
+    @property
+    def process_executor(self) -> Executor | None:
+        """The user's executor for ``executor="process"`` routes (``None``: the local pool)."""
+        return self.processes.external
+
+    @process_executor.setter
+    def process_executor(self, value: Executor | None) -> None:
+        self.processes.external = check_process_executor(value)
 
     @property
     def process_pool(self) -> ProcessPoolExecutor | None:
