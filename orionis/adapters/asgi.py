@@ -112,7 +112,7 @@ class _ASGIConnection:
         return self._scope.get("root_path") or self.app.root_path
 
     def _raw_headers(self) -> list[tuple[str, str]]:
-        return _decode(self._scope.get("headers") or [])  # type: ignore[no-any-return]
+        return _decode(self._scope.get("headers") or [])
 
     # ASGI header names are lower-case (the spec requires it), so both compare them as is.
     def _native_header_values(self, name: str) -> list[str]:

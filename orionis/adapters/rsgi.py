@@ -91,12 +91,12 @@ class _RSGIConnection:
 
     @property
     def query_string(self) -> str:
-        return self._scope.query_string  # type: ignore[no-any-return]
+        return self._scope.query_string
 
     @property
     def scheme(self) -> str:
         scheme = self._scheme
-        return self._scope.scheme if scheme is None else scheme  # type: ignore[no-any-return]
+        return self._scope.scheme if scheme is None else scheme
 
     @scheme.setter
     def scheme(self, value: str) -> None:
@@ -115,7 +115,7 @@ class _RSGIConnection:
             if authority is not None and "host" not in self._native_headers():
                 # As Granian's ASGI side does: the host is a header on both protocols.
                 items = [("host", authority), *items]
-        return items  # type: ignore[no-any-return]
+        return items
 
     def _authority(self) -> str | None:
         # Granian also sets it for absolute-form HTTP/1 targets; ASGI cannot see those, so
