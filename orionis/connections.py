@@ -3,8 +3,8 @@
 ``HTTPConnection`` holds the URL, headers, query parameters, cookies, path parameters,
 client and server addresses, scheme, ``state``, the application and the interface
 (``"asgi"``/``"rsgi"``), all parsed on first access. ``orionis.requests.Request`` adds the
-body; a WebSocket handshake is the adapter's request type, and ``WebSocket`` reads these
-through it.
+body; ``Handshake`` is a WebSocket's connection, which has none (it is not a ``Request``),
+and ``WebSocket`` reads these through it.
 
 An adapter's subclass fills the plain attributes (method, path, query string, scheme, HTTP
 version) and implements ``_raw_headers`` (lower-case ``(str, str)`` pairs) and ``_peer``
@@ -24,7 +24,7 @@ from orionis.datastructures import URL, Address, Headers, QueryParams, State
 if TYPE_CHECKING:
     from orionis.foundation.application import Application
 
-__all__ = ["UNSET", "HTTPConnection"]
+__all__ = ["UNSET", "HTTPConnection", "Handshake", "websocket_scheme", "without_root"]
 
 _wrap_headers = _hot.headers.wrap_headers
 _parse_cookie = _hot.cookies.parse_cookie
@@ -36,6 +36,22 @@ _parse_query = _hot.urls.parse_query
 _HOST_RE = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(?::[0-9]{1,5})?")
 
 UNSET: Any = object()  # a lazily computed attribute not computed yet
+
+
+def without_root(path: str, root: str) -> str:
+    """``path`` as routed: without the ``root_path`` the app is mounted under, when it
+    starts with it (``/api`` and ``/api/x`` do, ``/apix`` does not)."""
+    if root and (path == root or path.startswith(root + "/")):
+        return path[len(root) :] or "/"
+    return path
+
+
+def websocket_scheme(scheme: str) -> str:
+    """A handshake's scheme as ASGI names it (``ws``/``wss``), whatever the server said
+    (Granian's RSGI side says ``http``/``https``)."""
+    if scheme == "ws" or scheme == "wss":
+        return scheme
+    return "wss" if scheme == "https" else "ws"
 
 
 class HTTPConnection:
@@ -202,5 +218,28 @@ class HTTPConnection:
             state = self._state = State()
         return state
 
+    async def finish(self) -> None:
+        """After the exchange: the solver's cleanups (background tasks, then generator
+        dependencies, which see what the handler raised). ``Request.finalize`` also closes
+        uploads."""
+        solver = self._solver
+        if solver is not None:
+            await solver.finish(self._error)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.method} {self.path}>"
+
+
+class Handshake(HTTPConnection):
+    """A WebSocket handshake: the connection only, with no body (so not a ``Request``).
+
+    ``websocket`` is the socket while its session runs (``orionis.websocket_routing`` sets
+    it; it is what ``ws: WebSocket`` parameters receive). Adapters subclass it, as they do
+    ``Request``, to read their scope.
+    """
+
+    __slots__ = ("websocket",)
+
+    def __init__(self, app: Application) -> None:
+        super().__init__(app)
+        self.websocket: Any = None

@@ -4,8 +4,10 @@ connection from handshake to close.
 ``@app.websocket("/ws/{room}")`` (also on a ``Router``, under its prefixes and router
 dependencies) or ``app.add_websocket_route(path, endpoint)``. Paths use the HTTP routes'
 syntax and converters; parameters are solved from the handshake like an HTTP handler's
-(path, query, header, cookie, ``Depends``, ``websocket: WebSocket``). HTTP middleware does not
-run for WebSockets.
+(path, query, header, cookie, ``Depends``, ``websocket: WebSocket``); a ``Request`` or
+``HTTPConnection`` parameter receives the handshake, a connection without a body, and body or
+form parameters are refused when the table is built. HTTP middleware does not run for
+WebSockets.
 
 Refusals happen before ``accept()``: no route 404, an ``Origin`` not in ``allowed_origins``
 403, a failed validation or guard 403, ``close()`` before ``accept()`` 403, a handler that
@@ -30,8 +32,8 @@ from orionis.paths import parse_path, shape
 from orionis.websockets import WebSocket, WebSocketDisconnect, WebSocketState, WebSocketTransport
 
 if TYPE_CHECKING:
+    from orionis.connections import Handshake, HTTPConnection
     from orionis.foundation.application import Application
-    from orionis.requests import Request
     from orionis.routing import Router, RouterSettings, RouteTable
 
 __all__ = [
@@ -290,6 +292,7 @@ class WebSocketTable:
                 response_model=None,
                 overrides=app.overrides,
             )
+            _check_no_body(handler, full_path)
             origins = route.allowed_origins
             if origins is INHERIT:
                 origins = app.websocket_allowed_origins
@@ -308,6 +311,23 @@ class WebSocketTable:
             self.matcher.add(list(segments), {"GET": entry})
 
 
+_BODY_SOURCES = {"body": "a JSON body", "form": "a form field", "file": "an uploaded file"}
+
+
+def _check_no_body(handler: Handler, path: str) -> None:
+    """Refuse, before serving, WebSocket handlers (or their dependencies) reading a body:
+    a handshake has none; data comes as messages after ``accept()``."""
+    for plan in handler._plans:
+        for item in plan.all_inputs():
+            what = _BODY_SOURCES.get(item.source)
+            if what is not None:
+                raise TypeError(
+                    f"{handler.name} (WebSocket {path}): parameter {item.name!r} is {what}, "
+                    "which a WebSocket handshake does not have; receive it as a message after "
+                    "accept() instead: data = await ws.receive_json()"
+                )
+
+
 def check_http_routes(table: RouteTable) -> None:
     """Refuse, before serving, HTTP handlers asking for a ``WebSocket`` they can never get."""
     for entry in table.entries:
@@ -323,7 +343,7 @@ def check_http_routes(table: RouteTable) -> None:
                     )
 
 
-def origin_allowed(request: Request, allowed: frozenset[str] | None) -> bool:
+def origin_allowed(request: HTTPConnection, allowed: frozenset[str] | None) -> bool:
     """No list: any origin. A list: a browser's ``Origin`` must be on it ('*' allows all).
 
     A handshake without ``Origin`` passes: browsers always send one, so its absence means a
@@ -338,15 +358,15 @@ def origin_allowed(request: Request, allowed: frozenset[str] | None) -> bool:
 
 
 async def serve_websocket(
-    table: WebSocketTable, request: Request, transport: WebSocketTransport
+    table: WebSocketTable, request: Handshake, transport: WebSocketTransport
 ) -> None:
     """Run one connection from handshake to close. Never raises, but for cancellation.
 
-    ``request`` is the handshake as the adapter's request type (one that accepts extra
-    attributes: the solver finds the socket as ``request.websocket``).
+    ``request`` is the handshake (a connection without a body, not a ``Request``); the
+    solver finds the socket as ``request.websocket`` while the session runs.
     """
     ws = WebSocket(request, transport, table.max_message_size)
-    request.websocket = ws  # type: ignore[attr-defined]
+    request.websocket = ws
     failure: BaseException | None = None
     try:
         found = table.matcher.match(request.path, "GET")
@@ -391,13 +411,13 @@ async def serve_websocket(
     finally:
         request._error = failure  # thrown into generator dependencies at cleanup
         try:
-            if request.needs_finalize:
-                await request.finalize()
+            await request.finish()  # background tasks, generator dependencies
         finally:
-            request.websocket = None  # type: ignore[attr-defined]  # no ws <-> request cycle
+            request.websocket = None  # no ws <-> request cycle
+            request._error = None  # nor one through the failure's traceback
 
 
-def _watched(watchers: list[Any], request: Request) -> contextlib.ExitStack:
+def _watched(watchers: list[Any], request: HTTPConnection) -> contextlib.ExitStack:
     """Observability hook: global middleware defining ``websocket_session(request)`` (a
     context manager) wraps each routed session, since HTTP middleware does not run for
     WebSockets (``MetricsMiddleware`` counts open connections with it)."""

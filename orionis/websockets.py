@@ -1,11 +1,11 @@
 """The protocol-neutral WebSocket every ``@app.websocket`` handler receives.
 
-An adapter hands ``WebSocket`` the handshake (its usual request object, built from the
-WebSocket scope) and a small transport that only translates messages (see
-``WebSocketTransport``). Everything else lives here once for both protocols: the connection
-states, the incoming message size limit (close 1009), wrong frame types (1003) and bad JSON
-(1007), checked close codes and accept headers, and ``WebSocketDisconnect`` once the socket
-is gone.
+An adapter hands ``WebSocket`` the handshake (an ``orionis.connections.Handshake``: a
+connection built from the WebSocket scope, with no body) and a small transport that only
+translates messages (see ``WebSocketTransport``). Everything else lives here once for both
+protocols: the connection states, the incoming message size limit (close 1009), wrong frame
+types (1003) and bad JSON (1007), checked close codes and accept headers, and
+``WebSocketDisconnect`` once the socket is gone.
 
 What RSGI cannot express (docs/realtime-websockets.md): a subprotocol or headers in the
 accept answer, and any close code after accept (the client sees 1005, "no status").
@@ -24,9 +24,9 @@ from orionis.exceptions import problem
 from orionis.responses import Response, json_dumps
 
 if TYPE_CHECKING:
+    from orionis.connections import HTTPConnection
     from orionis.datastructures import URL, Address, Headers, QueryParams, State
     from orionis.foundation.application import Application
-    from orionis.requests import Request
 
 __all__ = ["WebSocket", "WebSocketDisconnect", "WebSocketState", "WebSocketTransport"]
 
@@ -121,7 +121,7 @@ class WebSocket:
     )
 
     def __init__(
-        self, request: Request, transport: WebSocketTransport, max_message_size: int | None
+        self, request: HTTPConnection, transport: WebSocketTransport, max_message_size: int | None
     ) -> None:
         self._request = request
         self._transport = transport
@@ -132,8 +132,9 @@ class WebSocket:
 
     # -- the handshake's attributes ------------------------------------------------------
     @property
-    def request(self) -> Request:
-        """The handshake as a ``Request`` (what dependencies taking ``Request`` receive)."""
+    def request(self) -> HTTPConnection:
+        """The handshake: a connection with no body (what dependencies taking ``Request`` or
+        ``HTTPConnection`` receive)."""
         return self._request
 
     @property

@@ -8,6 +8,8 @@ What this adapter smooths over (see docs/architecture.md):
 - Response bodies are framed here: ``content-length`` is added for in-memory bodies.
 - ``http.response.pathsend`` is used for whole files when the server offers it (Granian);
   otherwise files are read in Orionis' I/O pool and sent in chunks (uvicorn).
+- A WebSocket handshake (``ASGIHandshake``) is a connection, not a request: it reads the
+  scope as ``ASGIRequest`` does (``_ASGIConnection``) and has no body.
 - Lifespan never raises: a failed startup is ``lifespan.startup.failed`` (the server then
   exits non-zero instead of serving without lifespan).
 """
@@ -23,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 from orionis import _hot
 from orionis.concurrency import run_io
+from orionis.connections import Handshake, websocket_scheme, without_root
 from orionis.datastructures import Address
 from orionis.disconnect import guard_request
 from orionis.draining import install_signal_hooks, stream_until
@@ -80,11 +83,51 @@ def _origin_form(scope: Scope) -> str:
     return urlsplit(path).path or "/"
 
 
+def _routed_path(scope: Scope, root: str) -> str:
+    """The scope's path as routed: an absolute-form target reduced to its path, and
+    ``root`` (the scope's ``root_path``, else the app's) removed from its start."""
+    path: str = scope["path"]
+    if path[:1] != "/":
+        path = _origin_form(scope)
+    return without_root(path, root)
+
+
 _HTTP1 = ("1.1", "1.0")
 
 
-class ASGIRequest(Request):
+class _ASGIConnection:
+    """What ``ASGIRequest`` and ``ASGIHandshake`` read from the scope: headers, peer
+    addresses and ``root_path``. A mixin without state (its classes hold ``_scope``),
+    placed before their base class."""
+
+    __slots__ = ()
     interface = "asgi"
+
+    _scope: Scope
+    app: Application
+
+    @property
+    def root_path(self) -> str:
+        """The prefix the app is mounted under: the server's ``root_path``, else the app's."""
+        return self._scope.get("root_path") or self.app.root_path
+
+    def _raw_headers(self) -> list[tuple[str, str]]:
+        return _decode(self._scope.get("headers") or [])
+
+    # ASGI header names are lower-case (the spec requires it), so both compare them as is.
+    def _native_header_values(self, name: str) -> list[str]:
+        key = name.encode("latin-1")
+        return [
+            v.decode("latin-1")
+            for k, v in self._scope.get("headers") or ()
+            if k == key and v.isascii()
+        ]
+
+    def _peer(self) -> tuple[Address | None, Address | None]:
+        return _address(self._scope.get("client")), _address(self._scope.get("server"))
+
+
+class ASGIRequest(_ASGIConnection, Request):
     __slots__ = (
         "_body_done",
         "_gone",
@@ -110,42 +153,20 @@ class ASGIRequest(Request):
         self._watch_after_body = False  # the disconnect guard waits for the whole body
         self.method = scope["method"]
         path = scope["path"]
-        if path[:1] != "/":
-            path = _origin_form(scope)
         root = scope.get("root_path") or app.root_path
-        if root and (path == root or path.startswith(root + "/")):
-            path = path[len(root) :] or "/"
+        if root or path[:1] != "/":  # a mount prefix or an absolute-form target
+            path = _routed_path(scope, root)
         self.path = path
         self.query_string = scope.get("query_string", b"").decode("utf-8", "replace")
         self.scheme = scope.get("scheme") or "http"
         version = scope.get("http_version") or "1.1"
         self.http_version = "1.0" if version == "1" else version  # Granian sends "1"
 
-    @property
-    def root_path(self) -> str:
-        """The prefix the app is mounted under: the server's ``root_path``, else the app's."""
-        return self._scope.get("root_path") or self.app.root_path
-
-    def _raw_headers(self) -> list[tuple[str, str]]:
-        return _decode(self._scope.get("headers") or [])
-
-    # ASGI header names are lower-case (the spec requires it), so both compare them as is.
-    def _native_header_values(self, name: str) -> list[str]:
-        key = name.encode("latin-1")
-        return [
-            v.decode("latin-1")
-            for k, v in self._scope.get("headers") or ()
-            if k == key and v.isascii()
-        ]
-
     def _declares_framing(self) -> bool:
         for name, _ in self._scope.get("headers") or ():
             if name == b"content-length" or name == b"transfer-encoding":
                 return True
         return False
-
-    def _peer(self) -> tuple[Address | None, Address | None]:
-        return _address(self._scope.get("client")), _address(self._scope.get("server"))
 
     def watch_disconnect(self) -> asyncio.Future[None]:
         """Start reading ASGI messages in the background; the future resolves when the client
@@ -401,19 +422,25 @@ class ASGIAdapter:
         if message["type"] != "websocket.connect":
             return  # the client left before the handshake could be answered
         transport = ASGIWebSocketTransport(scope, receive, send)
-        request = ASGIHandshake(self.app, scope, receive)
-        await serve_websocket(self.app.websocket_table, request, transport)
+        handshake = ASGIHandshake(self.app, scope)
+        await serve_websocket(self.app.websocket_table, handshake, transport)
 
 
-class ASGIHandshake(ASGIRequest):
-    """A WebSocket handshake as a request (a WebSocket scope has no ``method``: GET)."""
+class ASGIHandshake(_ASGIConnection, Handshake):
+    """A WebSocket handshake: the connection, without a body (its scope has no
+    ``method``: GET)."""
 
-    # no __slots__: serve_websocket attaches the socket as ``request.websocket``
+    __slots__ = ("_scope",)
 
-    def __init__(self, app: Application, scope: Scope, receive: Any) -> None:
-        super().__init__(app, {**scope, "method": "GET"}, receive)
-        if self.scheme not in ("ws", "wss"):
-            self.scheme = "wss" if self.scheme == "https" else "ws"
+    def __init__(self, app: Application, scope: Scope) -> None:
+        super().__init__(app)
+        self._scope = scope
+        self.method = "GET"
+        self.path = _routed_path(scope, scope.get("root_path") or app.root_path)
+        self.query_string = scope.get("query_string", b"").decode("utf-8", "replace")
+        self.scheme = websocket_scheme(scope.get("scheme") or "ws")
+        version = scope.get("http_version") or "1.1"
+        self.http_version = "1.0" if version == "1" else version
 
 
 class ASGIWebSocketTransport:

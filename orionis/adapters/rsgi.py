@@ -15,6 +15,8 @@ Facts about Granian this adapter relies on (docs/architecture.md has the full li
   resolves, and that waiter is cancelled when the response ends.
 - RSGI has no ``root_path``: a path starting with ``Application(root_path=...)`` is routed
   without it, as the ASGI adapter does with the scope's ``root_path``.
+- A WebSocket handshake (``RSGIHandshake``) is a connection, not a request: it reads the
+  scope as ``RSGIRequest`` does (``_RSGIConnection``) and has no body.
 - ``__rsgi_init__`` gets a stopped loop under the CLI (run startup to completion, raise to
   stop the worker) and a running one under Granian's embedded server (start startup as a
   task; requests wait for it, and get 503 if it failed).
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from granian.rsgi import ProtocolClosed
 
+from orionis.connections import Handshake, HTTPConnection, websocket_scheme, without_root
 from orionis.datastructures import Address
 from orionis.disconnect import guard_request
 from orionis.draining import install_signal_hooks, stream_until
@@ -67,37 +70,30 @@ def _address(value: str | None) -> Address | None:
     return Address(host, int(port) if port.isdigit() else 0)
 
 
-class RSGIRequest(Request):
-    interface = "rsgi"
-    __slots__ = ("_protocol", "_rsgi_headers", "_scheme", "_scope")
+class _RSGIConnection:
+    """What ``RSGIRequest`` and ``RSGIHandshake`` read from the scope: headers, host, peer
+    addresses, query string, scheme and ``root_path``. A mixin without state (its classes
+    hold ``_scope``, ``_rsgi_headers`` and ``_scheme``), placed before their base class."""
 
-    # Every scope attribute is a Rust -> Python conversion (50-160 ns), so only what routing
-    # needs is read here; the query string and scheme are read when first asked for.
-    def __init__(self, app: Application, scope: Any, protocol: Any) -> None:
-        super().__init__(app)
-        self._scope = scope
-        self._protocol = protocol
-        self._rsgi_headers: Any = None
-        self._scheme: str | None = None  # set only by Request._override_peer
-        self.method = scope.method
-        path = scope.path
-        root = app.root_path  # RSGI has no root_path: the app's setting, as under ASGI
-        if root and (path == root or path.startswith(root + "/")):
-            path = path[len(root) :] or "/"
-        self.path = path
-        version = scope.http_version
-        self.http_version = "1.0" if version == "1" else version
+    __slots__ = ()
+    interface = "rsgi"
+
+    _scope: Any
+    _rsgi_headers: Any
+    _scheme: str | None  # None: the scope's
+    app: Application
+    http_version: str
 
     @property
     def root_path(self) -> str:
         """The prefix the app is mounted under (``Application(root_path=...)``)."""
         return self.app.root_path
 
-    @property  # type: ignore[override]
+    @property
     def query_string(self) -> str:
         return self._scope.query_string
 
-    @property  # type: ignore[override]
+    @property
     def scheme(self) -> str:
         scheme = self._scheme
         return self._scope.scheme if scheme is None else scheme
@@ -127,19 +123,40 @@ class RSGIRequest(Request):
         return self._scope.authority if self.http_version == "2" else None
 
     def _native_header_values(self, name: str) -> list[str]:
-        values = self._native_headers().get_all(name)
+        values: list[str] = self._native_headers().get_all(name)
         if name == "host" and not values and self.http_version == "2":
             authority = self._scope.authority
             if authority is not None:
                 return [authority]
         return values
 
+    def _peer(self) -> tuple[Address | None, Address | None]:
+        return _address(self._scope.client), _address(self._scope.server)
+
+
+class RSGIRequest(_RSGIConnection, Request):
+    __slots__ = ("_protocol", "_rsgi_headers", "_scheme", "_scope")
+
+    # Every scope attribute is a Rust -> Python conversion (50-160 ns), so only what routing
+    # needs is read here; the query string and scheme are read when first asked for.
+    def __init__(self, app: Application, scope: Any, protocol: Any) -> None:
+        super().__init__(app)
+        self._scope = scope
+        self._protocol = protocol
+        self._rsgi_headers: Any = None
+        self._scheme: str | None = None  # set only by Request._override_peer
+        self.method = scope.method
+        path = scope.path
+        root = app.root_path  # RSGI has no root_path: the app's setting, as under ASGI
+        if root:
+            path = without_root(path, root)
+        self.path = path
+        version = scope.http_version
+        self.http_version = "1.0" if version == "1" else version
+
     def _declares_framing(self) -> bool:
         headers = self._native_headers()
         return "content-length" in headers or "transfer-encoding" in headers
-
-    def _peer(self) -> tuple[Address | None, Address | None]:
-        return _address(self._scope.client), _address(self._scope.server)
 
     async def _read_body(self, length: int | None) -> bytes:
         if length is None or (length > ONE_SHOT_BODY and self.body_timeout is not None):
@@ -333,26 +350,32 @@ class RSGIAdapter:
             protocol.close(503)
             return
         transport = RSGIWebSocketTransport(protocol)
-        request = RSGIHandshake(self.app, scope, protocol)
-        transport.subprotocols = _offered(request)
-        await serve_websocket(self.app.websocket_table, request, transport)
+        handshake = RSGIHandshake(self.app, scope)
+        transport.subprotocols = _offered(handshake)
+        await serve_websocket(self.app.websocket_table, handshake, transport)
 
 
-def _offered(request: Request) -> list[str]:
+def _offered(handshake: HTTPConnection) -> list[str]:
     # RSGI does not list them: read Sec-WebSocket-Protocol (comma-separated, maybe repeated)
-    values = request.headers.getlist("sec-websocket-protocol")
+    values = handshake.headers.getlist("sec-websocket-protocol")
     return [p.strip() for value in values for p in value.split(",") if p.strip()]
 
 
-class RSGIHandshake(RSGIRequest):
-    """A WebSocket handshake as a request. Granian says ``http``/``https`` where ASGI says
-    ``ws``/``wss``: the ASGI names are used on both."""
+class RSGIHandshake(_RSGIConnection, Handshake):
+    """A WebSocket handshake: the connection, without a body. Granian says
+    ``http``/``https`` where ASGI says ``ws``/``wss``: the ASGI names are used on both."""
 
-    # no __slots__: serve_websocket attaches the socket as ``request.websocket``
+    __slots__ = ("_rsgi_headers", "_scheme", "_scope")
 
-    @property  # type: ignore[override]
-    def scheme(self) -> str:
-        return "wss" if self._scope.scheme == "https" else "ws"
+    def __init__(self, app: Application, scope: Any) -> None:
+        super().__init__(app)
+        self._scope = scope
+        self._rsgi_headers: Any = None
+        self._scheme: str | None = websocket_scheme(scope.scheme)
+        self.method = scope.method
+        self.path = without_root(scope.path, app.root_path)
+        version = scope.http_version
+        self.http_version = "1.0" if version == "1" else version
 
 
 class RSGIWebSocketTransport:

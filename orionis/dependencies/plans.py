@@ -20,6 +20,7 @@ from pydantic import TypeAdapter
 
 from orionis import _hot
 from orionis.background import BackgroundTasks
+from orionis.connections import HTTPConnection
 from orionis.dependencies.bodies import read_body, read_form
 from orionis.dependencies.call_styles import call_style
 from orionis.dependencies.introspection import (
@@ -46,6 +47,7 @@ class Input:
 
     name: str  # the Python parameter name
     source: str  # path query header cookie body form file request websocket background
+    # ("request": the Request, or a WebSocket's Handshake: both are HTTPConnections)
     key: str  # where to look: query/cookie/form name, lower-case header name, body key
     annotation: Any
     adapter: TypeAdapter[Any] | None  # None: no check needed (plain str, Request...)
@@ -187,7 +189,8 @@ class Plan:
         if isinstance(marker, Depends):
             self.dependencies.append(self._dependency(name, marker, base))
             return
-        if isinstance(base, type) and issubclass(base, Request):
+        if isinstance(base, type) and issubclass(base, HTTPConnection):
+            # Request, or HTTPConnection: what a WebSocket handshake also is
             self.inputs.append(self._special(name, "request", base))
             return
         if isinstance(base, type) and issubclass(base, WebSocket):

@@ -145,7 +145,6 @@ class Application(RouteVerbs, WebSocketApplication):
         self.cancel_on_disconnect = check_cancel_on_disconnect(cancel_on_disconnect, "Application")
         # Body reads in progress (their timeouts), so shutdown can end them at once.
         self._body_waits: set[BodyWait] = set()
-        self._stopping = False
         self.form_limits = form_limits or FormLimits()
         external = check_process_executor(process_executor, process_workers)
         self.processes = ProcessPool(process_workers, external)
@@ -160,9 +159,12 @@ class Application(RouteVerbs, WebSocketApplication):
         self._table: RouteTable | None = None
         self._layers: list[Any] | None = None  # global middleware, built once before serving
         self._chain: Callable[[Request], Any] | None = None  # the layers around routing
-        self._running: Runtime | None = None
+        # Where the lifespan is ("idle", "starting", "serving", "stopping", "stopped"): the
+        # one source of truth for lifespan_phase (readiness), running and _stopping (body
+        # reads). _runtime is the runtime the last successful startup ran for.
+        self._phase = "idle"
+        self._runtime: Runtime | None = None
         self._lifespan_lock: asyncio.Lock | None = None
-        self._phase = "idle"  # lifespan_phase: what readiness probes report (orionis.health)
 
         self.openapi_url = openapi_url
         if openapi_url is not None:
@@ -224,13 +226,19 @@ class Application(RouteVerbs, WebSocketApplication):
     @property
     def running(self) -> Runtime | None:
         """The runtime the application was started for, or None."""
-        return self._running
+        return self._runtime if self._phase == "serving" or self._phase == "stopping" else None
 
     @property
     def lifespan_phase(self) -> str:
-        """``"idle"`` (no lifespan ran), ``"starting"``, ``"serving"``, ``"stopping"`` or
-        ``"stopped"``: readiness probes fail unless serving (or idle, as under ``asginl``)."""
+        """``"idle"`` (no lifespan ran), ``"starting"``, ``"serving"``, ``"stopping"`` (from
+        the moment ``shutdown()`` is called) or ``"stopped"`` (also after a failed startup):
+        readiness probes fail unless serving (or idle, as under ``asginl``)."""
         return self._phase
+
+    @property
+    def _stopping(self) -> bool:
+        """Whether shutdown has begun (or the app stopped): body reads then end at once (503)."""
+        return self._phase == "stopping" or self._phase == "stopped"
 
     def add_health_route(
         self, path: str = "/healthz", *, checks: Checks = (), timeout: float = 5.0
@@ -247,9 +255,10 @@ class Application(RouteVerbs, WebSocketApplication):
         return self._lifespan_lock
 
     async def _startup(self, runtime: Runtime) -> None:
-        if self._running is not None:
-            raise RuntimeError(f"the application is already started ({self._running.value})")
-        self._stopping = False
+        running = self.running
+        if running is not None:
+            raise RuntimeError(f"the application is already started ({running.value})")
+        self._runtime = None
         self._phase = "starting"
         if runtime is Runtime.HTTP:
             try:
@@ -265,8 +274,9 @@ class Application(RouteVerbs, WebSocketApplication):
             self._phase = "stopped"
             self._close_process_pool()
             raise
-        self._running = runtime
-        self._phase = "serving"
+        self._runtime = runtime
+        if self._phase == "starting":  # else shutdown() was called meanwhile: it runs next
+            self._phase = "serving"
 
     async def shutdown(self, runtime: Runtime = Runtime.HTTP) -> list[BaseException]:
         """Run every shutdown callback for ``runtime``; return the errors (already logged).
@@ -275,24 +285,27 @@ class Application(RouteVerbs, WebSocketApplication):
         nothing more. Request bodies still being waited for are ended first (503 with
         ``Connection: close``): a stalled upload never holds up a shutdown.
         """
-        self._end_body_waits()
+        self._begin_shutdown()
         async with self._lock():
             return await self._shutdown(runtime)
 
     async def _shutdown(self, runtime: Runtime) -> list[BaseException]:
-        if self._running is None:
+        if self.running is None:  # nothing started, or its startup failed: "stopped"
             return []
-        self._phase = "stopping"
         try:
             return await self._hooks.shutdown(self, runtime)
         finally:
-            self._running = None
             self._phase = "stopped"
             if self.process_pool is not None:
                 await run_in_threadpool(self._close_process_pool)
 
-    def _end_body_waits(self) -> None:
-        self._stopping = True
+    def _begin_shutdown(self) -> None:
+        """Readiness fails from here on, and body reads still waiting (or starting later)
+        end with a 503; the callbacks run once the lock is free (after a startup)."""
+        if self._phase == "idle":
+            self._phase = "stopped"  # no lifespan ran: no callbacks to run
+        elif self._phase == "starting" or self._phase == "serving":
+            self._phase = "stopping"
         for wait in list(self._body_waits):
             wait.expire()  # on the next loop pass: the read answers 503
 
