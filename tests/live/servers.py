@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -24,7 +26,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def command(kind: str, target: str, port: int) -> list[str]:
+def command(kind: str, target: str, port: int, workers: int = 1) -> list[str]:
     if kind.startswith("granian"):
         interface = kind.split("-", 1)[1]
         return [
@@ -38,7 +40,7 @@ def command(kind: str, target: str, port: int) -> list[str]:
             "--port",
             str(port),
             "--workers",
-            "1",
+            str(workers),
             "--runtime-threads",
             "1",
             target,
@@ -96,14 +98,23 @@ class Server:
 
 
 def launch(
-    kind: str, target: str, log_path: pathlib.Path, env: dict[str, str] | None = None
+    kind: str,
+    target: str,
+    log_path: pathlib.Path,
+    env: dict[str, str] | None = None,
+    workers: int = 1,
 ) -> Server:
-    """Start a server process (its own process group) without waiting for it."""
+    """Start a server process (its own process group) without waiting for it.
+
+    ``workers`` is Granian's ``--workers`` (uvicorn runs one process).
+    """
+    if workers != 1 and not kind.startswith("granian"):
+        raise ValueError(f"workers={workers} needs a granian kind, not {kind!r}")
     port = free_port()
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), "ORIONIS_LIVE_LOG": str(log_path)}
     full_env.update(env or {})
     process = subprocess.Popen(
-        command(kind, target, port),
+        command(kind, target, port, workers),
         cwd=ROOT,
         env=full_env,
         stdout=subprocess.PIPE,
@@ -115,10 +126,14 @@ def launch(
 
 
 def start(
-    kind: str, target: str, log_path: pathlib.Path, env: dict[str, str] | None = None
+    kind: str,
+    target: str,
+    log_path: pathlib.Path,
+    env: dict[str, str] | None = None,
+    workers: int = 1,
 ) -> Server:
     """Start a server and wait until it answers, or fail with what it printed."""
-    server = launch(kind, target, log_path, env)
+    server = launch(kind, target, log_path, env, workers)
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
@@ -130,6 +145,22 @@ def start(
             time.sleep(0.1)
     server.terminate()
     raise RuntimeError(f"{kind} did not answer within {START_TIMEOUT}s:\n{server.output()}")
+
+
+@contextmanager
+def granian_workers(
+    kind: str, target: str, log_path: pathlib.Path, env: dict[str, str], workers: int = 2
+) -> Iterator[str]:
+    """``granian --workers 2`` serving ``target``: yields its URL once it answers, stops it after.
+
+    Which worker answers is the kernel's choice; the tests open connections (bounded) until
+    every worker pid has answered.
+    """
+    server = start(kind, target, log_path, env, workers)
+    try:
+        yield server.url
+    finally:
+        server.terminate()
 
 
 def raw_request(port: int, data: bytes, half_close: bool = True, timeout: float = 3.0) -> bytes:

@@ -9,11 +9,6 @@ every connection, whichever worker received the POST.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 
@@ -21,7 +16,7 @@ import httpx
 import pytest
 
 from tests.http.test_sse import frames, parse
-from tests.live.servers import ROOT, free_port
+from tests.live.servers import granian_workers
 from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.live
@@ -43,45 +38,16 @@ def redis_server() -> Iterator[RedisServer]:
 
 
 @pytest.fixture(scope="module")
-def workers(server: str, redis_server: RedisServer) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "granian",
-            "--interface", server.split("-", 1)[1],
-            "--host", "127.0.0.1",
-            "--port", str(port),
-            "--workers", "2",
-            "--runtime-threads", "1",
-            "tests.realtime.feed_app:app",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "ORIONIS_BROADCAST_URL": redis_server.url},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SAFETY
-        while True:
-            assert process.poll() is None, process.stdout.read()  # type: ignore[union-attr]
-            try:
-                httpx.get(url + "/health", timeout=1.0)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "granian --workers 2 did not start"
-                time.sleep(0.1)
+def workers(
+    server: str, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    with granian_workers(
+        server,
+        "tests.realtime.feed_app:app",
+        tmp_path_factory.mktemp("workers") / "events.log",
+        {"ORIONIS_BROADCAST_URL": redis_server.url},
+    ) as url:
         yield url
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(5)
 
 
 def test_one_publish_reaches_feeds_on_both_workers(workers: str) -> None:

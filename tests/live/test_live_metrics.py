@@ -3,11 +3,7 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
+import pathlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,7 +11,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.live.servers import ROOT, START_TIMEOUT, free_port
+from tests.live.servers import granian_workers
 
 pytestmark = pytest.mark.live
 
@@ -28,60 +24,12 @@ def server(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def two_workers(server: str, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def two_workers(server: str, tmp_path: pathlib.Path) -> Iterator[str]:
     metrics_dir = tmp_path / "prometheus"
     metrics_dir.mkdir()
-    port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "granian",
-            "--interface",
-            server.split("-")[1],
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--runtime-threads",
-            "1",
-            "tests.live.metrics_app:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            assert process.poll() is None, process.stdout.read() if process.stdout else ""
-            try:
-                if httpx.get(url + "/health", timeout=1.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "granian did not answer"
-            time.sleep(0.1)
+    env = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    with granian_workers(server, "tests.live.metrics_app:app", tmp_path / "events.log", env) as url:
         yield url
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(5)
 
 
 def total(text: str, route: str) -> float:

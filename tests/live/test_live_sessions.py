@@ -7,18 +7,14 @@ Then Redis is killed: every worker answers 503 problem+json, never a 500.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
+import pathlib
 from collections.abc import Iterator
 from contextlib import ExitStack
 
 import httpx
 import pytest
 
-from tests.live.servers import ROOT, free_port
+from tests.live.servers import granian_workers
 from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.live
@@ -40,45 +36,14 @@ def store() -> Iterator[RedisServer]:
 
 
 @pytest.fixture
-def workers(server: str, store: RedisServer) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "granian",
-            "--interface", server.split("-", 1)[1],
-            "--host", "127.0.0.1",
-            "--port", str(port),
-            "--workers", "2",
-            "--runtime-threads", "1",
-            "tests.live.session_app:app",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "ORIONIS_SESSION_REDIS_URL": store.url},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SAFETY
-        while True:
-            assert process.poll() is None, process.stdout.read()  # type: ignore[union-attr]
-            try:
-                httpx.get(url + "/health", timeout=1.0)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "granian --workers 2 did not start"
-                time.sleep(0.1)
+def workers(server: str, store: RedisServer, tmp_path: pathlib.Path) -> Iterator[str]:
+    with granian_workers(
+        server,
+        "tests.live.session_app:app",
+        tmp_path / "events.log",
+        {"ORIONIS_SESSION_REDIS_URL": store.url},
+    ) as url:
         yield url
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(5)
 
 
 def test_both_workers_read_one_session_store(workers: str, store: RedisServer) -> None:
