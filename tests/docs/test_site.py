@@ -13,7 +13,6 @@ import functools
 import http.server
 import os
 import pathlib
-import shutil
 import subprocess
 import sys
 import threading
@@ -21,14 +20,13 @@ from collections.abc import Iterator
 
 import pytest
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.browser import chromium
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 SAFETY = 60.0  # a safety net for a loaded machine, not an expected duration
 
 PAGES = [
@@ -69,33 +67,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
-    for binary in (CHROMIUM, CHROMEDRIVER):
-        assert shutil.which(binary), f"no {binary}: apt-get install chromium chromium-driver"
-    previous = os.environ.get("SE_OFFLINE")
-    os.environ["SE_OFFLINE"] = "1"  # Selenium Manager must never fetch anything
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-        "--window-size=1200,900",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(SAFETY)
-    yield driver
-    driver.quit()
-    if previous is None:
-        del os.environ["SE_OFFLINE"]
-    else:
-        os.environ["SE_OFFLINE"] = previous
+    with chromium(tmp_path_factory.mktemp("chromium-profile"), SAFETY) as driver:
+        yield driver
 
 
 def test_build_is_self_contained(site: pathlib.Path) -> None:
