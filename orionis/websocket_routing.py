@@ -22,7 +22,9 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from typing_extensions import Unpack
 
 from orionis import _hot
 from orionis.dependencies import Depends
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "WebSocketApplication",
+    "WebSocketOptions",
     "WebSocketRoute",
     "WebSocketRouting",
     "WebSocketTable",
@@ -79,6 +82,16 @@ def check_origins(origins: Sequence[str] | None, owner: str) -> frozenset[str] |
 def check_max_message_size(size: Any, owner: str) -> None:
     if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 1):
         raise ValueError(f"{owner}: max_message_size must be a positive int (bytes) or None")
+
+
+class WebSocketOptions(TypedDict, total=False):
+    """Options every WebSocket registration accepts (``WebSocketRoute``'s keywords; an
+    absent setting is ``INHERIT``: the application's value)."""
+
+    name: str | None
+    dependencies: Sequence[Depends] | None
+    allowed_origins: Sequence[str] | None
+    max_message_size: int | None
 
 
 class WebSocketRoute:
@@ -129,37 +142,16 @@ class WebSocketRouting:
         return routes
 
     def add_websocket_route(
-        self,
-        path: str,
-        endpoint: Endpoint,
-        *,
-        name: str | None = None,
-        dependencies: Sequence[Depends] | None = None,
-        allowed_origins: Sequence[str] | None = INHERIT,
-        max_message_size: int | None = INHERIT,
+        self, path: str, endpoint: Endpoint, **options: Unpack[WebSocketOptions]
     ) -> WebSocketRoute:
         """Serve WebSocket connections to ``path`` with ``endpoint`` (an ``async def``)."""
-        route = WebSocketRoute(
-            path,
-            endpoint,
-            name=name,
-            dependencies=dependencies,
-            allowed_origins=allowed_origins,
-            max_message_size=max_message_size,
-        )
+        route = WebSocketRoute(path, endpoint, **options)
         self.websocket_routes.append(route)
         self._changed()  # type: ignore[attr-defined]
         return route
 
     def websocket(
-        self,
-        path: str,
-        endpoint: Endpoint | None = None,
-        *,
-        name: str | None = None,
-        dependencies: Sequence[Depends] | None = None,
-        allowed_origins: Sequence[str] | None = INHERIT,
-        max_message_size: int | None = INHERIT,
+        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[WebSocketOptions]
     ) -> Any:
         """``@router.websocket("/ws/{room}")``: register, returning the function unchanged.
 
@@ -167,12 +159,6 @@ class WebSocketRouting:
         is not listed; ``max_message_size`` (bytes, default: the application's) closes the
         socket with 1009 on a larger incoming message.
         """
-        options = {
-            "name": name,
-            "dependencies": dependencies,
-            "allowed_origins": allowed_origins,
-            "max_message_size": max_message_size,
-        }
         if endpoint is not None:
             self.add_websocket_route(path, endpoint, **options)
             return endpoint
@@ -210,43 +196,15 @@ class WebSocketApplication:
     _websocket_table: tuple[RouteTable, WebSocketTable] | None
 
     def websocket(
-        self,
-        path: str,
-        endpoint: Endpoint | None = None,
-        *,
-        name: str | None = None,
-        dependencies: Sequence[Depends] | None = None,
-        allowed_origins: Sequence[str] | None = INHERIT,
-        max_message_size: int | None = INHERIT,
+        self, path: str, endpoint: Endpoint | None = None, **options: Unpack[WebSocketOptions]
     ) -> Any:
         """``@app.websocket("/ws/{room}")``; see ``Router.websocket``."""
-        return self.router.websocket(
-            path,
-            endpoint,
-            name=name,
-            dependencies=dependencies,
-            allowed_origins=allowed_origins,
-            max_message_size=max_message_size,
-        )
+        return self.router.websocket(path, endpoint, **options)
 
     def add_websocket_route(
-        self,
-        path: str,
-        endpoint: Endpoint,
-        *,
-        name: str | None = None,
-        dependencies: Sequence[Depends] | None = None,
-        allowed_origins: Sequence[str] | None = INHERIT,
-        max_message_size: int | None = INHERIT,
+        self, path: str, endpoint: Endpoint, **options: Unpack[WebSocketOptions]
     ) -> WebSocketRoute:
-        return self.router.add_websocket_route(
-            path,
-            endpoint,
-            name=name,
-            dependencies=dependencies,
-            allowed_origins=allowed_origins,
-            max_message_size=max_message_size,
-        )
+        return self.router.add_websocket_route(path, endpoint, **options)
 
     @property
     def websocket_table(self) -> WebSocketTable:
