@@ -91,13 +91,7 @@ class Exchange:
         assert self.complete is not None and self.disconnected is not None
         if self.stalled is not None:
             self.stalled.set()
-        done = asyncio.ensure_future(self.complete.wait())
-        left = asyncio.ensure_future(self.disconnected.wait())
-        try:
-            await asyncio.wait({done, left}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            done.cancel()
-            left.cancel()
+        await _until_over(self)
 
     def start(self, status: int, headers: list[tuple[str, str]]) -> None:
         if self.started:
