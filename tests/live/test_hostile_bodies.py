@@ -27,18 +27,13 @@ import h2.events
 import httpx
 import pytest
 
-from tests.live.servers import KINDS, Server, start
+from tests.live.servers import Server, start
 from tests.live.test_live import wait_for
 
 pytestmark = pytest.mark.live
 
 APP = "tests.live.hostile_apps:app"
 SAFETY = 15.0  # seconds: only reached when something hangs
-
-
-@pytest.fixture(scope="module", params=KINDS)
-def server(request: pytest.FixtureRequest) -> str:
-    return request.param
 
 
 @pytest.fixture(scope="module")

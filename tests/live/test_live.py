@@ -20,14 +20,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.live.servers import KINDS, Server, launch, raw_request, start
+from tests.live.servers import Server, launch, raw_request, start
 
 pytestmark = pytest.mark.live
-
-
-@pytest.fixture(scope="module", params=KINDS)
-def server(request: pytest.FixtureRequest) -> str:
-    return request.param
 
 
 @pytest.fixture(scope="module")

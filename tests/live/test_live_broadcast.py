@@ -31,13 +31,6 @@ def server(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="module")
-def redis_server() -> Iterator[RedisServer]:
-    running = RedisServer().start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
 def workers(
     server: str, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:

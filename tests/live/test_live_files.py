@@ -15,17 +15,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.live.servers import KINDS, Server, raw_request, start
+from tests.live.servers import Server, raw_request, start
 
 pytestmark = pytest.mark.live
 
 SECRET = b"the secret next to public/"
 PUBLIC = b"public content"
-
-
-@pytest.fixture(scope="module", params=KINDS)
-def server(request: pytest.FixtureRequest) -> str:
-    return request.param
 
 
 @pytest.fixture(scope="module")

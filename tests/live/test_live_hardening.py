@@ -16,17 +16,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.live.servers import KINDS, Server, start
+from tests.live.servers import Server, start
 
 pytestmark = pytest.mark.live
 
 APP = "tests.live.hardening_apps:app"
 SAFETY = 60.0  # seconds: only a safety net; a passing read ends as soon as the server ends it
-
-
-@pytest.fixture(scope="module", params=KINDS)
-def server(request: pytest.FixtureRequest) -> str:
-    return request.param
 
 
 @pytest.fixture(scope="module")

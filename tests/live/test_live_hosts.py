@@ -14,16 +14,11 @@ import httpx
 import pytest
 
 from tests.live.hosts_app import FIRST, SECOND
-from tests.live.servers import KINDS, Server, raw_request, start
+from tests.live.servers import Server, raw_request, start
 
 pytestmark = pytest.mark.live
 
 SAFETY = 20.0
-
-
-@pytest.fixture(scope="module", params=KINDS)
-def server(request: pytest.FixtureRequest) -> str:
-    return request.param
 
 
 @pytest.fixture(scope="module")

@@ -15,14 +15,9 @@ import httpx
 import pytest
 
 from tests.live.semantics_app import ORIGIN
-from tests.live.servers import KINDS, Server, raw_request, start
+from tests.live.servers import Server, raw_request, start
 
 pytestmark = pytest.mark.live
-
-
-@pytest.fixture(scope="module", params=KINDS)
-def server(request: pytest.FixtureRequest) -> str:
-    return request.param
 
 
 @pytest.fixture(scope="module")

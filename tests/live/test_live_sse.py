@@ -14,16 +14,11 @@ import httpx
 import pytest
 
 from tests.http.test_sse import frames, parse
-from tests.live.servers import KINDS, Server, start
+from tests.live.servers import Server, start
 
 pytestmark = pytest.mark.live
 
 SAFETY = 20.0
-
-
-@pytest.fixture(scope="module", params=KINDS)
-def server(request: pytest.FixtureRequest) -> str:
-    return request.param
 
 
 @pytest.fixture(scope="module")

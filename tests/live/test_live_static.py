@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.live.servers import KINDS, Server, raw_request, start
+from tests.live.servers import Server, raw_request, start
 
 pytestmark = pytest.mark.live
 
@@ -18,11 +18,6 @@ SECRET = b"the secret next to public/"
 CONTENT = b"0123456789abcdef" * 64  # 1 KiB
 CSS = b"body { color: red }\n" * 50
 GZ = gzip.compress(CSS, mtime=0)
-
-
-@pytest.fixture(scope="module", params=KINDS)
-def server(request: pytest.FixtureRequest) -> str:
-    return request.param
 
 
 @pytest.fixture(scope="module")

@@ -17,18 +17,13 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from tests.live.servers import KINDS, Server, start
+from tests.live.servers import Server, start
 from tests.live.test_live import wait_for
 from tests.live.ws_apps import SECRET
 
 pytestmark = pytest.mark.live
 
 TIMEOUT = 10.0  # safety net: every wait ends on a message first
-
-
-@pytest.fixture(scope="module", params=KINDS)
-def server(request: pytest.FixtureRequest) -> str:
-    return request.param
 
 
 @pytest.fixture(scope="module")
