@@ -448,14 +448,19 @@ class StreamingResponse(Response):
 
     async def aclose(self) -> None:
         """Close the body iterable (runs its ``finally``) when sending stops early."""
-        iterator = self.body_iterator
-        close = getattr(iterator, "aclose", None)
-        if close is not None:
-            await close()
-            return
-        close = getattr(iterator, "close", None)
-        if close is not None:
-            await run_in_threadpool(close)
+        await close_iterable(self.body_iterator)
+
+
+async def close_iterable(source: Any) -> None:
+    """Run an iterable's ``finally``: ``aclose()`` if async, else ``close()`` off the loop
+    (a sync generator's cleanup may block); nothing for a plain list."""
+    close = getattr(source, "aclose", None)
+    if close is not None:
+        await close()
+        return
+    close = getattr(source, "close", None)
+    if close is not None:
+        await run_in_threadpool(close)
 
 
 # FileResponse lives in orionis/files.py with its preconditions and ranges; it is exported

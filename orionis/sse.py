@@ -23,8 +23,8 @@ import re
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from orionis.concurrency import iterate_in_threadpool, run_in_threadpool
-from orionis.responses import HeadersInput, StreamingResponse
+from orionis.concurrency import iterate_in_threadpool
+from orionis.responses import HeadersInput, StreamingResponse, close_iterable
 
 if TYPE_CHECKING:
     from orionis.requests import Request
@@ -136,16 +136,6 @@ def _frame(item: Any) -> bytes:
         f"EventSourceResponse items must be ServerSentEvent, str (the data) or dict "
         f"(ServerSentEvent's fields), not {type(item).__name__}"
     )
-
-
-async def _close(source: Any) -> None:
-    close = getattr(source, "aclose", None)
-    if close is not None:
-        await close()
-        return
-    close = getattr(source, "close", None)
-    if close is not None:
-        await run_in_threadpool(close)
 
 
 _PING = object()  # what ``_Feed.next`` returns when a ping is due
@@ -328,13 +318,13 @@ class EventSourceResponse(StreamingResponse):
             if feed is not None:
                 await feed.stop()
             if iterator is not source:
-                await _close(iterator)
-            await _close(source)
+                await close_iterable(iterator)
+            await close_iterable(source)
 
     async def aclose(self) -> None:
         """Close the frame stream and the user's iterable (also if sending never started)."""
-        await _close(self.body_iterator)
-        await _close(self.source)
+        await close_iterable(self.body_iterator)
+        await close_iterable(self.source)
 
 
 def last_event_id(request: Request) -> str | None:
