@@ -191,5 +191,13 @@ def _secure() -> Application:
     return secured
 
 
-observed_app = _observed()
-secure_app = _secure()
+_EXTRAS = {"observed_app": _observed, "secure_app": _secure}
+
+
+def __getattr__(name: str) -> Application:
+    """``observed_app`` and ``secure_app`` are built on first use, so serving ``app`` does not
+    import OpenTelemetry, prometheus-client or redis (the cold-start row times ``app``)."""
+    if name in _EXTRAS:
+        built = globals()[name] = _EXTRAS[name]()
+        return built
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

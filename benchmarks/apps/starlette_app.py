@@ -183,4 +183,10 @@ def create_secure_app() -> Starlette:
     return secured
 
 
-secure_app = create_secure_app()
+def __getattr__(name: str) -> Starlette:
+    """``secure_app`` is built on first use, so serving ``app`` does not import slowapi,
+    starlette-csrf or redis (the cold-start row times ``app``)."""
+    if name == "secure_app":
+        built = globals()[name] = create_secure_app()
+        return built
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
