@@ -59,20 +59,21 @@ def requests() -> list[Request]:
         ("authorization", f"Bearer {common.token()}"),
         ("origin", common.ALLOWED_ORIGIN),
     )
+    realistic = (
+        "POST",
+        "/realistic",
+        "include=summary",
+        realistic_headers,
+        common.ORDER,
+        common.realistic_answer("summary"),
+    )
     return [
         Request("plaintext", "GET", "/plaintext", "", (), b"", common.PLAINTEXT),
         Request("json", "GET", "/json", "", (), b"", common.JSON_MESSAGE),
         Request("path", "GET", "/users/123", "", (), b"", {"id": 123}),
         Request("echo", "POST", "/echo", "", json_type, echo, orjson.loads(echo)),
-        Request(
-            "realistic",
-            "POST",
-            "/realistic",
-            "include=summary",
-            realistic_headers,
-            common.ORDER,
-            common.realistic_answer("summary"),
-        ),
+        Request("realistic", *realistic),
+        Request("observed", *realistic),  # Orionis only: observed_app, issue 15's row
     ]
 
 
@@ -219,9 +220,10 @@ async def run(
     calls: dict[tuple[str, str], Any] = {}
     started: set[int] = set()
     for name, interface, module_name, simple, realistic, _floor in chosen:
+        observed = "observed_app" if module_name == "orionis_app" else None
         module = importlib.import_module(f"apps.{module_name}")
         for request in reqs:
-            attr = realistic if request.name == "realistic" else simple
+            attr = {"realistic": realistic, "observed": observed}.get(request.name, simple)
             if attr is None:
                 continue
             app = getattr(module, attr)
@@ -263,6 +265,12 @@ async def run(
                 ratios = [v / o for v, o in zip(values, mine, strict=True)]
                 entry["x_orionis_cost"] = {"rounds": ratios, **summary(ratios)}
             table[name][scenario] = entry
+    for name in ("orionis-rsgi", "orionis-asgi"):
+        rows = samples.get(name, {})
+        if "observed" in rows and "realistic" in rows:
+            # throughput with observability over without: realistic cost / observed cost
+            ratios = [r / o for r, o in zip(rows["realistic"], rows["observed"], strict=True)]
+            table[name]["observed"]["x_realistic"] = {"rounds": ratios, **summary(ratios)}
     import orionis
 
     return {
@@ -289,7 +297,7 @@ def print_report(report: dict[str, Any]) -> None:
             if row is None:
                 cells.append(f"{'n/a':>28}")
                 continue
-            ratio = row.get("x_floor")
+            ratio = row.get("x_floor") or row.get("x_realistic")
             ratio_text = f"({ratio['median']:.2f})" if ratio else ""
             text = f"{row['median']:.2f} [{row['min']:.2f}-{row['max']:.2f}] {ratio_text}"
             cells.append(f"{text:>28}")
