@@ -259,7 +259,7 @@ def chart(report: dict[str, Any], path: pathlib.Path) -> None:
     rps = report["analysis"]["rps"]
     names = list(rps)
     scenario_names = report["scenarios"]
-    fig, ax = plt.subplots(figsize=(max(8, 1.6 * len(scenario_names) * 2), 5))
+    fig, ax = plt.subplots(figsize=(max(10, 2.2 * len(scenario_names)), 5.5))
     width = 0.8 / max(1, len(names))
     colors = plt.get_cmap("tab20").colors  # distinct colours for up to 20 apps
     for i, name in enumerate(names):
@@ -369,7 +369,7 @@ def main() -> int:
         import inprocess
 
         names = [a.name for a in apps if a.name in {c[0] for c in inprocess.CASES}]
-        wanted = [s.name for s in chosen if s.group in ("simple", "realistic")]
+        wanted = [s.name for s in chosen if s.group in ("simple", "realistic", "observed")]
         if names and wanted:
             print("\nin-process rows", flush=True)
             report["inprocess"] = asyncio.run(
