@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import sys
 from typing import Any
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
@@ -243,34 +244,37 @@ def bars(report: dict[str, Any], rows: dict[str, Any], handler: dict[str, Any]) 
     return out
 
 
-def main() -> int:
+def sections() -> dict[str, list[str]]:
     report = _load("latest.json")
     rows = _load("rows.json")
     handler = _load("handler_cost.json")
-    sections: list[list[str]] = []
+    out: dict[str, list[str]] = {}
     if report.get("analysis"):
-        sections += [
-            main_table(report),
-            versus_table(report),
-            extra_rows(report),
-            inprocess_table(report),
-        ]
+        out["main"] = main_table(report)
+        out["versus"] = versus_table(report)
+        out["extra"] = extra_rows(report)
+        out["inprocess"] = inprocess_table(report)
     if handler:
-        sections.append(
-            [
-                "| handler_cost | us/request median (range) | x Orionis RSGI |",
-                "| --- | ---: | ---: |",
-            ]
-            + [
-                f"| {r['framework']} | {r['us_per_request']:.1f} "
-                f"({r.get('min', 0):.1f}-{r.get('max', 0):.1f}) "
-                f"| {r['relative_to_orionis_rsgi']:.2f} |"
-                for r in handler["rows"]
-            ]
-        )
-    sections.append(rows_tables(rows))
-    sections.append(bars(report, rows, handler))
-    print("\n\n".join("\n".join(s) for s in sections if s))
+        out["handler"] = [
+            "| handler_cost | us/request median (range) | x Orionis RSGI |",
+            "| --- | ---: | ---: |",
+        ] + [
+            f"| {r['framework']} | {r['us_per_request']:.1f} "
+            f"({r.get('min', 0):.1f}-{r.get('max', 0):.1f}) "
+            f"| {r['relative_to_orionis_rsgi']:.2f} |"
+            for r in handler["rows"]
+        ]
+    out["rows"] = rows_tables(rows)
+    out["bars"] = bars(report, rows, handler)
+    return out
+
+
+def main() -> int:
+    """Every section, or only those named on the command line (main, versus, extra,
+    inprocess, handler, rows, bars)."""
+    chosen = sections()
+    names = sys.argv[1:] or list(chosen)
+    print("\n\n".join("\n".join(chosen[n]).strip() for n in names if chosen.get(n)))
     return 0
 
 
