@@ -23,11 +23,13 @@ Writes ``results/rows.json`` (rows run now replace the same rows of the last fil
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
 import pathlib
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -188,6 +190,8 @@ def coldstart(rounds: int) -> dict[str, Any]:
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait(5)
+                with contextlib.suppress(ProcessLookupError):  # a worker left in its group
+                    os.killpg(process.pid, signal.SIGKILL)
         return elapsed
 
     import_samples = _rounds(rounds, list(FRAMEWORKS), imports)
