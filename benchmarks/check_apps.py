@@ -7,7 +7,9 @@
 Each app is started as ``python -m granian --interface <rsgi|asgi> --host 127.0.0.1 --port <free>
 --workers 1 apps.<module>:<attr>`` from the ``benchmarks`` directory, checked over HTTP with
 httpx, then stopped (SIGTERM, SIGKILL after 10 s). Modules that expose a ``realistic_app``
-(the object the realistic scenario serves) get a second server for the /realistic checks.
+(the object the realistic scenario serves) get a second server for the /realistic checks;
+``observed_app`` (request ids, metrics, tracing) and ``secure_app`` (sessions, CSRF, a Redis
+rate limit: a ``redis-server`` on a free port is started for them) get one more each.
 Prints a pass/fail table and exits non-zero if anything failed.
 """
 
@@ -44,8 +46,9 @@ from apps.common import (  # noqa: E402
     realistic_answer,
     token,
 )
+from harness import Redis, secure_session  # noqa: E402
 
-PYTHON = os.environ.get("BENCH_PYTHON", "/work/venv/bin/python")
+PYTHON = os.environ.get("BENCH_PYTHON", sys.executable)
 START_TIMEOUT = 30.0  # seconds for a server to answer its first request
 STOP_TIMEOUT = 10.0  # seconds between SIGTERM and SIGKILL
 REQUEST_TIMEOUT = 10.0
@@ -56,6 +59,7 @@ class AppSpec:
     module: str
     interface: str  # "rsgi" or "asgi"
     realistic: str | None  # attribute serving /realistic, None for the floors
+    extras: tuple[str, ...] = ()  # observed_app / secure_app: the rows of issues 15 and 12
 
 
 APPS = [
@@ -63,13 +67,13 @@ APPS = [
     AppSpec("bare_asgi", "asgi", None),
     AppSpec("emmett55_app", "rsgi", "realistic_app"),
     AppSpec("blacksheep_app", "asgi", "realistic_app"),
-    AppSpec("starlette_app", "asgi", "realistic_app"),
+    AppSpec("starlette_app", "asgi", "realistic_app", ("secure_app",)),
     AppSpec("fastapi_app", "asgi", "realistic_app"),
     AppSpec("litestar_app", "asgi", "realistic_app"),
     AppSpec("falcon_app", "asgi", "realistic_app"),
 ]
 # known but not checked by default
-EXTRA_APPS = [AppSpec("orionis_app", "rsgi", "realistic_app")]
+EXTRA_APPS = [AppSpec("orionis_app", "rsgi", "realistic_app", ("observed_app", "secure_app"))]
 
 
 @dataclass
@@ -179,6 +183,29 @@ def check_realistic_invalid_body(c: httpx.Client) -> None:
     expect(400 <= r.status_code < 500 and r.status_code != 401, f"status {r.status_code}")
 
 
+def check_request_id(c: httpx.Client) -> None:
+    r = _realistic(c, token())
+    expect_json(r, realistic_answer("summary"))
+    got = r.headers.get("x-request-id", "")
+    expect(len(got) == 32, f"x-request-id: {got!r}")
+    metrics = c.get("/metrics")
+    expect_status(metrics, 200)
+    expect(b'route="/realistic"' in metrics.content, "no /realistic series in /metrics")
+
+
+def check_secure(c: httpx.Client) -> None:
+    cookie, csrf = secure_session(str(c.base_url))
+    headers = {"content-type": "application/json", "cookie": cookie}
+    r = c.post("/secure", content=ORDER, headers={**headers, "x-csrf-token": csrf})
+    expect_json(r, {"user": "user-42", "order": orjson.loads(ORDER)})
+    expect(
+        any(name.lower().endswith("ratelimit-remaining") for name in r.headers),
+        f"no rate-limit headers: {list(r.headers)}",
+    )
+    expect(c.post("/secure", content=ORDER, headers=headers).status_code == 403, "no CSRF check")
+    c.cookies.clear()
+
+
 BASIC_CHECKS: list[tuple[str, Callable[[httpx.Client], None]]] = [
     ("GET /plaintext", check_plaintext),
     ("GET /json", check_json),
@@ -193,6 +220,18 @@ REALISTIC_CHECKS: list[tuple[str, Callable[[httpx.Client], None]]] = [
     ("/realistic bad token -> 401", check_realistic_bad_token),
     ("/realistic bad body -> 4xx", check_realistic_invalid_body),
 ]
+EXTRA_CHECKS: dict[str, list[tuple[str, Callable[[httpx.Client], None]]]] = {
+    "observed_app": [
+        *BASIC_CHECKS,
+        *REALISTIC_CHECKS,
+        ("request id and /metrics", check_request_id),
+    ],
+    # POSTs without a CSRF token are refused there: only the GET checks, then /secure
+    "secure_app": [
+        *(check for check in BASIC_CHECKS if check[0].startswith(("GET", "404"))),
+        ("POST /secure (session, CSRF, limit)", check_secure),
+    ],
+}
 
 
 # -- the server ----------------------------------------------------------------------------
@@ -282,13 +321,16 @@ def run_checks(
 
 
 def check_app(spec: AppSpec) -> list[Result]:
+    extras = [r for attr in spec.extras for r in run_checks(spec, attr, EXTRA_CHECKS[attr])]
     if spec.realistic is None:
-        return run_checks(spec, "app", BASIC_CHECKS)
+        return run_checks(spec, "app", BASIC_CHECKS) + extras
     if spec.realistic == "app":
-        return run_checks(spec, "app", BASIC_CHECKS + REALISTIC_CHECKS)
+        return run_checks(spec, "app", BASIC_CHECKS + REALISTIC_CHECKS) + extras
     # the simple scenarios serve ``app``; the realistic one serves ``realistic_app``
-    return run_checks(spec, "app", BASIC_CHECKS) + run_checks(
-        spec, spec.realistic, BASIC_CHECKS + REALISTIC_CHECKS
+    return (
+        run_checks(spec, "app", BASIC_CHECKS)
+        + run_checks(spec, spec.realistic, BASIC_CHECKS + REALISTIC_CHECKS)
+        + extras
     )
 
 
@@ -303,7 +345,14 @@ def select(args: list[str]) -> list[AppSpec]:
             if interface not in ("rsgi", "asgi"):
                 raise SystemExit(f"{arg}: interface must be rsgi or asgi")
             base = known.get(module)
-            chosen.append(AppSpec(module, interface, base.realistic if base else "app"))
+            chosen.append(
+                AppSpec(
+                    module,
+                    interface,
+                    base.realistic if base else "app",
+                    base.extras if base else (),
+                )
+            )
         elif module in known:
             chosen.append(known[module])
         else:
@@ -312,8 +361,16 @@ def select(args: list[str]) -> list[AppSpec]:
 
 
 def main(argv: list[str]) -> int:
+    specs = select(argv)
+    with contextlib.ExitStack() as stack:
+        if any("secure_app" in spec.extras for spec in specs):
+            os.environ["BENCH_REDIS_URL"] = stack.enter_context(Redis()).url
+        return check_all(specs)
+
+
+def check_all(specs: list[AppSpec]) -> int:
     results: list[Result] = []
-    for spec in select(argv):
+    for spec in specs:
         print(f"checking {spec.module} ({spec.interface}) ...", flush=True)
         results.extend(run := check_app(spec))
         for r in run:

@@ -9,7 +9,8 @@ answer is checked before timing.
     pip install -e ".[bench]"
     python benchmarks/handler_cost.py [--requests 20000] [--rounds 5]
 
-Prints a table (median microseconds per request, ratio to Orionis) and writes
+Rounds are interleaved (each round times every framework in turn). Prints a table (median
+and range of microseconds per request over the rounds, ratio to Orionis) and writes
 benchmarks/results/handler_cost.json.
 """
 
@@ -217,20 +218,21 @@ async def asgi_lifespan(app: Any) -> None:
     task.cancel()
 
 
-async def measure(call: Any, app: Any, requests: int, rounds: int) -> list[float]:
+async def check_and_warm(call: Any, app: Any, requests: int) -> None:
     status, body = await call(app)
     if status != 200 or orjson.loads(body) != EXPECTED:
         raise SystemExit(f"{call.__name__} answered {status} {body[:200]!r}: not comparable")
     for _ in range(min(2000, requests)):  # warm up
         await call(app)
-    results = []
-    for _ in range(rounds):
-        gc.collect()
-        started = time.perf_counter()
-        for _ in range(requests):
-            await call(app)
-        results.append((time.perf_counter() - started) / requests * 1e6)
-    return results
+
+
+async def time_once(call: Any, app: Any, requests: int) -> float:
+    """Microseconds per request over ``requests`` calls."""
+    gc.collect()
+    started = time.perf_counter()
+    for _ in range(requests):
+        await call(app)
+    return (time.perf_counter() - started) / requests * 1e6
 
 
 async def main(requests: int, rounds: int) -> dict[str, Any]:
@@ -242,16 +244,26 @@ async def main(requests: int, rounds: int) -> dict[str, Any]:
         ("FastAPI", asgi_call, fastapi_app()),
         ("Litestar", asgi_call, litestar_app()),
     ]
-    rows = []
     for name, call, app in cases:
         if name.startswith("Orionis"):
             await app.startup()
         else:
             await asgi_lifespan(app)
-        samples = await measure(call, app, requests, rounds)
-        rows.append(
-            {"framework": name, "us_per_request": statistics.median(samples), "samples": samples}
-        )
+        await check_and_warm(call, app, requests)
+    samples: dict[str, list[float]] = {name: [] for name, _, _ in cases}
+    for _ in range(rounds):  # interleaved: each round times every framework in turn
+        for name, call, app in cases:
+            samples[name].append(await time_once(call, app, requests))
+    rows = [
+        {
+            "framework": name,
+            "us_per_request": statistics.median(values),
+            "min": min(values),
+            "max": max(values),
+            "samples": values,
+        }
+        for name, values in samples.items()
+    ]
     base = rows[0]["us_per_request"]
     for row in rows:
         row["relative_to_orionis_rsgi"] = row["us_per_request"] / base
@@ -273,10 +285,11 @@ def cli() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     result = asyncio.run(main(args.requests, args.rounds))
-    print(f"{'framework':<16} {'us/request':>11} {'x Orionis RSGI':>15}")
+    print(f"{'framework':<16} {'us/request':>11} {'range':>15} {'x Orionis RSGI':>15}")
     for row in result["rows"]:
+        spread = f"{row['min']:.2f}-{row['max']:.2f}"
         print(
-            f"{row['framework']:<16} {row['us_per_request']:>11.2f} "
+            f"{row['framework']:<16} {row['us_per_request']:>11.2f} {spread:>15} "
             f"{row['relative_to_orionis_rsgi']:>15.2f}"
         )
     out = ROOT / "results" / "handler_cost.json"

@@ -12,6 +12,13 @@ Every app (bare RSGI/ASGI floors, Orionis, peers) implements exactly these endpo
   (HS256, ``JWT_SECRET``, issuer ``JWT_ISSUER``) from ``Authorization: Bearer``, a JSON body
   validated by the ``Order`` pydantic model, and the query parameter ``include``. Answers
   ``{"user": <sub claim>, "include": <include>, "order": <validated order>}``.
+
+Only the apps in the sessions + CSRF + rate-limit row (``secure_app`` of ``orionis_app`` and
+``starlette_app``) also serve ``GET /secure/login`` (signs the session in as ``user-42``),
+``GET /secure/token`` (any answer: it leaves the CSRF cookie for the session) and
+``POST /secure`` (the ``Order`` body; the session cookie, the ``csrftoken`` cookie and the
+same token in ``X-CSRF-Token``; a Redis rate limit by client address): answers
+``{"user": "user-42", "order": <validated order>}``, 403 without the CSRF token.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ PLAINTEXT = b"Hello, World!"
 JSON_MESSAGE = {"message": "Hello, World!"}
 
 JWT_SECRET = "benchmark-secret-key-0123456789abcdef"
+SECRET_KEY = "benchmark-session-and-csrf-secret-0123456789"  # the /secure row's sessions, CSRF
 JWT_ISSUER = "orionis-bench"
 ALLOWED_ORIGIN = "https://app.example"
 SECURITY_HEADERS = {

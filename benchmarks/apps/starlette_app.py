@@ -18,6 +18,14 @@ level middleware exists but then CORS preflight requests never reach it), so ``a
 simple scenarios only (no /realistic, no middleware) and does not pay for middleware they do
 not use (``orionis_app`` scopes its middleware to /realistic); ``realistic_app`` has every
 endpoint and the middleware, the object the realistic scenario serves.
+
+``secure_app`` (the sessions + CSRF + rate-limit row, see ``apps/common.py``): Starlette's
+``SessionMiddleware`` (signed cookie, itsdangerous), ``starlette_csrf.CSRFMiddleware``
+(starlette-csrf 3.0, a signed double-submit cookie checked against ``X-CSRF-Token``) and
+slowapi's ``SlowAPIASGIMiddleware`` with a default limit in Redis at ``$BENCH_REDIS_URL``
+(limits' synchronous Redis storage, the only kind slowapi drives; ``headers_enabled`` for the
+``X-RateLimit-*`` headers, as Orionis sends ``RateLimit-*``), app-wide, rate limit outermost.
+Deviation: starlette-csrf does not bind its token to the session (Orionis does).
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import pydantic
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -35,6 +44,7 @@ from apps.common import (
     ALLOWED_ORIGIN,
     JSON_MESSAGE,
     PLAINTEXT,
+    SECRET_KEY,
     Order,
     SecurityHeadersMiddleware,
     decode_token,
@@ -121,3 +131,62 @@ def create_app(*, realistic_routes: bool) -> Starlette:
 
 app = create_app(realistic_routes=False)
 realistic_app = create_app(realistic_routes=True)
+
+
+async def login(request: Request) -> Response:
+    request.session.clear()
+    request.session["user"] = "user-42"
+    return JSONResponse({"ok": True})
+
+
+async def csrf_token(request: Request) -> Response:
+    return JSONResponse({"csrf": request.cookies.get("csrftoken")})
+
+
+async def secure(request: Request) -> Response:
+    try:
+        order = Order.model_validate_json(await request.body())
+    except pydantic.ValidationError as exc:
+        return JSONResponse({"detail": exc.errors(include_url=False, include_context=False)}, 422)
+    return JSONResponse({"user": request.session.get("user"), "order": order.model_dump()})
+
+
+def create_secure_app() -> Starlette:
+    import os
+
+    from slowapi import Limiter
+    from slowapi.middleware import SlowAPIASGIMiddleware
+    from slowapi.util import get_remote_address
+    from starlette_csrf import CSRFMiddleware
+
+    limiter = Limiter(
+        key_func=get_remote_address,
+        default_limits=["100000000/minute"],
+        headers_enabled=True,
+        storage_uri=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+    )
+    routes = _routes(realistic_routes=False)
+    routes += [
+        Route("/secure/login", login),
+        Route("/secure/token", csrf_token),
+        Route("/secure", secure, methods=["POST"]),
+    ]
+    secured = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(SlowAPIASGIMiddleware),
+            Middleware(SessionMiddleware, secret_key=SECRET_KEY),
+            Middleware(CSRFMiddleware, secret=SECRET_KEY, header_name="x-csrf-token"),
+        ],
+    )
+    secured.state.limiter = limiter
+    return secured
+
+
+def __getattr__(name: str) -> Starlette:
+    """``secure_app`` is built on first use, so serving ``app`` does not import slowapi,
+    starlette-csrf or redis (the cold-start row times ``app``)."""
+    if name == "secure_app":
+        built = globals()[name] = create_secure_app()
+        return built
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
