@@ -270,7 +270,10 @@ def test_ping_zero_or_none_disables_pings() -> None:
     assert EventSourceResponse(gen()).ping == 15
 
 
-def test_disconnect_cancels_a_waiting_generator_and_runs_its_finally(interface: str) -> None:
+@pytest.mark.parametrize("ping", [None, 15])  # pings on: the generator runs in its feed task
+def test_disconnect_cancels_a_waiting_generator_and_runs_its_finally(
+    interface: str, ping: int | None
+) -> None:
     finished = threading.Event()
     seen: list[str] = []
     app = Application()
@@ -288,7 +291,7 @@ def test_disconnect_cancels_a_waiting_generator_and_runs_its_finally(interface: 
             finally:
                 finished.set()
 
-        return EventSourceResponse(gen(), ping=None)
+        return EventSourceResponse(gen(), ping=ping)
 
     with TestClient(app, interface) as client:
         with client.stream("GET", "/events") as response:
@@ -297,7 +300,8 @@ def test_disconnect_cancels_a_waiting_generator_and_runs_its_finally(interface: 
         assert seen == ["cancelled"]
 
 
-def test_disconnect_closes_a_sync_generator(interface: str) -> None:
+@pytest.mark.parametrize("ping", [None, 15])  # pings on: the generator runs in its feed task
+def test_disconnect_closes_a_sync_generator(interface: str, ping: int | None) -> None:
     finished = threading.Event()
     app = Application()
 
@@ -312,7 +316,7 @@ def test_disconnect_closes_a_sync_generator(interface: str) -> None:
             finally:
                 finished.set()
 
-        return EventSourceResponse(gen(), ping=None)
+        return EventSourceResponse(gen(), ping=ping)
 
     with TestClient(app, interface) as client, client.stream("GET", "/events") as response:
         stream = frames(response)

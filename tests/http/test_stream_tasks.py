@@ -4,7 +4,8 @@
 client leaving cancels that task, only while it waits in the iterable; the cancellation is
 absorbed there (``Task.uncancel``). ``EventSourceResponse`` with pings advances its generator
 in one feed task per stream, with a ping timer armed once per interval. These tests pin what
-that must not change (disconnects, errors, sync iterators under the feed) and the new edges:
+that must not change (errors, sync iterators under the feed; disconnects under pings are in
+test_sse.py, parametrized by ``ping``) and the new edges:
 an iterable that swallows the cancellation, a cancellation from outside, context variables
 kept across steps, and the ping timer's re-arming, on a loop whose clock the test moves.
 Nothing waits on the wall clock; timeouts are only safety nets.
@@ -16,7 +17,6 @@ import asyncio
 import contextvars
 import gc
 import logging
-import threading
 import weakref
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -32,60 +32,6 @@ SAFETY = 10.0  # seconds; only reached when something is broken
 
 
 # -- over HTTP, both interfaces ---------------------------------------------------------
-
-
-def test_disconnect_cancels_a_waiting_generator_under_pings(interface: str) -> None:
-    finished = threading.Event()
-    seen: list[str] = []
-    app = Application()
-
-    @app.get("/events")
-    async def events() -> EventSourceResponse:
-        async def gen() -> AsyncIterator[str]:
-            try:
-                yield "hello"
-                await asyncio.Event().wait()  # nobody sets it: only the disconnect ends this
-                yield "unreachable"
-            except asyncio.CancelledError:
-                seen.append("cancelled")
-                raise
-            finally:
-                finished.set()
-
-        return EventSourceResponse(gen(), ping=15)
-
-    with TestClient(app, interface) as client:
-        with client.stream("GET", "/events") as response:
-            assert next(response.iter_bytes()) == b"data: hello\n\n"
-        assert finished.wait(SAFETY), "the generator's finally did not run after the disconnect"
-        assert seen == ["cancelled"]
-
-
-def test_disconnect_closes_a_sync_generator_under_pings(interface: str) -> None:
-    finished = threading.Event()
-    app = Application()
-
-    @app.get("/events")
-    def events() -> EventSourceResponse:
-        def gen() -> Iterator[str]:
-            try:
-                n = 0
-                while True:  # endless: only the disconnect stops it
-                    n += 1
-                    yield f"tick {n}"
-            finally:
-                finished.set()
-
-        return EventSourceResponse(gen(), ping=15)
-
-    with TestClient(app, interface) as client, client.stream("GET", "/events") as response:
-        received = b""
-        for chunk in response.iter_bytes():
-            received += chunk
-            if received.count(b"\n\n") >= 2:
-                break
-        assert received.startswith(b"data: tick 1\n\ndata: tick 2\n\n")
-    assert finished.wait(SAFETY), "the sync generator was not closed after the disconnect"
 
 
 def sse_failing_app(ping: float | None) -> Application:
