@@ -7,11 +7,12 @@ response is sent. A route registered with ``cancel_on_disconnect=False`` runs to
 (its answer then goes nowhere); ``cancel_on_disconnect=True`` on a route opts it in when the
 application's default is off.
 
-Cost: nothing is watched until the request has outlived one pass of the event loop. The
-guard joins a batch that one shared ``loop.call_soon`` callback arms on the next pass; a
-handler that answers without waiting on anything is done by then, so the common fast request
-pays a small object and a list append. A request
-still running then starts the protocol's watcher: RSGI's ``protocol.client_disconnect()``,
+Cost: a request whose pipeline never waits on anything (the common fast answer) pays
+nothing: the adapters start the dispatch coroutine by hand (``coroutine.send(None)``) and make
+a guard only when it suspends, then ``Resume`` it. Nothing is watched until the request has
+outlived one pass of the event loop: the guard joins a batch that one shared
+``loop.call_soon`` callback arms on the next pass. A request still running then starts the
+protocol's watcher: RSGI's ``protocol.client_disconnect()``,
 or under ASGI the request's bounded ``http.disconnect`` watcher, which reads ``receive()``
 only when nobody else is reading it (a handler mid-body hands over once its read returns),
 so body reading and watching never race.
@@ -20,13 +21,19 @@ so body reading and watching never race.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Generator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from orionis.requests import Request
 
-__all__ = ["DisconnectGuard", "check_cancel_on_disconnect", "guard_request", "wants_cancel"]
+__all__ = [
+    "DisconnectGuard",
+    "Resume",
+    "check_cancel_on_disconnect",
+    "guard_request",
+    "wants_cancel",
+]
 
 
 def check_cancel_on_disconnect(value: Any, owner: str, inherit: bool = False) -> bool | None:
@@ -156,3 +163,39 @@ def guard_request(
         loop.call_soon(_arm_all, loop)
     batch.append(guard)
     return guard
+
+
+class Resume:
+    """Awaits a coroutine that was started by hand and suspended, yielding ``first``.
+
+    The adapters run ``dispatch`` with ``send(None)``: most requests finish right there
+    (``StopIteration``) and need no guard. One that suspends is guarded from then on and
+    awaited through this: ``first`` (the future it waits on, or ``None``) goes to the task
+    as if the coroutine had been awaited directly, and whatever the task throws in
+    (cancellation) goes into the coroutine.
+    """
+
+    __slots__ = ("_coro", "_first")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], first: Any) -> None:
+        self._coro = coro
+        self._first = first
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        coro = self._coro
+        value = self._first
+        self._first = None
+        while True:
+            try:
+                yield value
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:  # thrown in by the task: the coroutine decides
+                try:
+                    value = coro.throw(exc)
+                except StopIteration as done:
+                    return done.value
+                continue
+            # Resumed with None (a task only ever sends None): the rest, delegated.
+            return (yield from coro.__await__())

@@ -27,7 +27,7 @@ from orionis import _hot
 from orionis.concurrency import run_io
 from orionis.connections import Handshake, websocket_scheme, without_root
 from orionis.datastructures import Address
-from orionis.disconnect import guard_request
+from orionis.disconnect import Resume, guard_request
 from orionis.draining import install_signal_hooks, stream_until
 from orionis.exceptions import ClientDisconnect
 from orionis.foundation.enums.runtimes import Runtime
@@ -277,21 +277,28 @@ class ASGIAdapter:
         kind = scope["type"]
         if kind == "http":
             request = ASGIRequest(self.app, scope, receive)
-            # Cancel the handler if the client leaves first (orionis/disconnect.py).
-            guard = guard_request(request, request.watch_when_read)
             try:  # finalize even if the task is cancelled mid-request
-                try:
-                    if request.http_version in _HTTP1 or not request._host_conflict():
-                        response = await self.app.dispatch(request)
+                if request.http_version in _HTTP1 or not request._host_conflict():
+                    dispatching = self.app.dispatch(request)
+                    try:
+                        waiting = dispatching.send(None)
+                    except StopIteration as done:  # answered without waiting: no guard
+                        response = done.value
                     else:
-                        response = two_hosts()
-                except asyncio.CancelledError:
-                    if guard is None or not guard.swallow():
-                        raise
-                    return  # the client left: nobody to answer; cleanups see the cancellation
-                finally:
-                    if guard is not None:
-                        guard.stop()
+                        # It waits: cancel the handler if the client leaves first
+                        # (orionis/disconnect.py).
+                        guard = guard_request(request, request.watch_when_read)
+                        try:
+                            response = await Resume(dispatching, waiting)
+                        except asyncio.CancelledError:
+                            if guard is None or not guard.swallow():
+                                raise
+                            return  # the client left: nobody to answer; cleanups see it
+                        finally:
+                            if guard is not None:
+                                guard.stop()
+                else:
+                    response = two_hosts()
                 kind = response.kind
                 if kind != _STREAM:  # a stream keeps the watcher (it stops it itself)
                     request.stop_watching()

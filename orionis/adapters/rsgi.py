@@ -33,7 +33,7 @@ from granian.rsgi import ProtocolClosed
 
 from orionis.connections import Handshake, HTTPConnection, websocket_scheme, without_root
 from orionis.datastructures import Address
-from orionis.disconnect import guard_request
+from orionis.disconnect import Resume, guard_request
 from orionis.draining import install_signal_hooks, stream_until
 from orionis.exceptions import ClientDisconnect, problem
 from orionis.foundation.enums.runtimes import Runtime
@@ -248,22 +248,31 @@ class RSGIAdapter:
             protocol.response_bytes(503, response.raw_headers, response.body)
             return
         request = RSGIRequest(self.app, scope, protocol)
-        # Cancel the handler if the client leaves first (orionis/disconnect.py).
-        guard = guard_request(request, lambda: asyncio.ensure_future(protocol.client_disconnect()))
         gone = None
         try:  # finalize even if the task is cancelled mid-request
-            try:
-                if request.http_version != "2" or not request._host_conflict():
-                    response = await self.app.dispatch(request)
+            if request.http_version != "2" or not request._host_conflict():
+                dispatching = self.app.dispatch(request)
+                try:
+                    waiting = dispatching.send(None)
+                except StopIteration as done:  # answered without waiting: nothing to guard
+                    response = done.value
                 else:
-                    response = two_hosts()
-            except asyncio.CancelledError:
-                if guard is None or not guard.swallow():
-                    raise
-                return  # the client left: nobody to answer; cleanups see the cancellation
-            finally:
-                if guard is not None:
-                    gone = guard.stop()
+                    # It waits: cancel the handler if the client leaves first
+                    # (orionis/disconnect.py).
+                    guard = guard_request(
+                        request, lambda: asyncio.ensure_future(protocol.client_disconnect())
+                    )
+                    try:
+                        response = await Resume(dispatching, waiting)
+                    except asyncio.CancelledError:
+                        if guard is None or not guard.swallow():
+                            raise
+                        return  # the client left: nobody to answer; cleanups see it
+                    finally:
+                        if guard is not None:
+                            gone = guard.stop()
+            else:
+                response = two_hosts()
             kind = response.kind
             if kind == _BODY:
                 self._send_body(request, response, protocol)

@@ -1,0 +1,141 @@
+"""``orionis.disconnect.Resume``: awaiting a coroutine the adapters started by hand.
+
+The adapters run ``dispatch`` with ``send(None)`` and guard only a request that suspends;
+``Resume`` must then behave exactly as awaiting the coroutine would have.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from orionis import Application, PlainTextResponse
+from orionis import disconnect as disconnect_module
+from orionis.disconnect import Resume
+from orionis.testing import TestClient
+
+
+def _started(coro):
+    first = coro.send(None)  # suspends: the test coroutines all wait first
+    return Resume(coro, first)
+
+
+def test_resume_returns_after_several_suspensions() -> None:
+    async def work() -> int:
+        total = 0
+        for step in range(5):
+            await asyncio.sleep(0)
+            total += step
+        return total
+
+    async def main() -> int:
+        return await _started(work())
+
+    assert asyncio.run(main()) == 10
+
+
+def test_resume_passes_a_cancellation_at_the_first_wait_into_the_coroutine() -> None:
+    seen: list[str] = []
+
+    async def work(gate: asyncio.Event) -> str:
+        try:
+            await gate.wait()
+        except asyncio.CancelledError:
+            seen.append("cancelled")
+            return "answered anyway"
+        return "gate"
+
+    async def main() -> str:
+        gate = asyncio.Event()
+        resumed = _started(work(gate))
+
+        async def waiter() -> str:
+            return await resumed
+
+        task = asyncio.ensure_future(waiter())
+        await asyncio.sleep(0)  # the task now waits on the first future
+        task.cancel()
+        return await task
+
+    assert asyncio.run(main()) == "answered anyway"
+    assert seen == ["cancelled"]
+
+
+def test_resume_propagates_a_cancellation_the_coroutine_does_not_catch() -> None:
+    cleaned: list[bool] = []
+
+    async def work(gate: asyncio.Event) -> None:
+        try:
+            await gate.wait()
+            await gate.wait()
+        finally:
+            cleaned.append(True)
+
+    async def main() -> None:
+        gate = asyncio.Event()
+        resumed = _started(work(gate))
+        task = asyncio.ensure_future(_wrap(resumed))
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    async def _wrap(resumed: Resume) -> None:
+        await resumed
+
+    asyncio.run(main())
+    assert cleaned == [True]
+
+
+def test_resume_closes_the_coroutine_when_closed_itself() -> None:
+    cleaned: list[bool] = []
+
+    async def work() -> None:
+        try:
+            await asyncio.sleep(0)
+        finally:
+            cleaned.append(True)
+
+    async def main() -> None:
+        outer = _awaiting(_started(work()))
+        outer.send(None)  # suspended at the first wait, inside Resume
+        outer.close()
+
+    async def _awaiting(resumed: Resume) -> None:
+        await resumed
+
+    asyncio.run(main())
+    assert cleaned == [True]
+
+
+def test_a_request_that_never_waits_makes_no_disconnect_guard(
+    interface: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[object] = []
+    original = disconnect_module.DisconnectGuard
+
+    class Counting(original):  # type: ignore[misc, valid-type]
+        __slots__ = ()
+
+        def __init__(self, *args: object) -> None:
+            made.append(self)
+            super().__init__(*args)
+
+    monkeypatch.setattr(disconnect_module, "DisconnectGuard", Counting)
+    app = Application()
+
+    @app.get("/fast")
+    async def fast() -> PlainTextResponse:
+        return PlainTextResponse("fast")
+
+    @app.get("/waits")
+    async def waits() -> PlainTextResponse:
+        await asyncio.sleep(0)
+        return PlainTextResponse("waited")
+
+    with TestClient(app, interface=interface) as client:
+        assert client.get("/fast").text == "fast"
+        assert made == []
+        assert client.get("/waits").text == "waited"
+        assert len(made) == 1
