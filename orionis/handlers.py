@@ -154,6 +154,9 @@ class Handler:
         self.response_adapter: TypeAdapter[Any] | None = (
             TypeAdapter(model) if model is not None else None
         )
+        if self.response_adapter is None and status_code is None:
+            # Nothing to validate or apply: the result converts as it is (decided once).
+            self.response_for = to_response  # type: ignore[method-assign]
 
     def _controller_action(self, endpoint: tuple[type, str] | list[Any]) -> Callable[..., Any]:
         if (

@@ -154,6 +154,19 @@ class Response:
     media_type: str | None = None
     charset = "utf-8"
     kind = ResponseKind.BODY
+    # The class's own Content-Type header, worked out once per class (``__init_subclass__``)
+    # for the common response made without headers or media_type.
+    _content_type: tuple[str, str] | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        media_type = cls.media_type
+        if media_type is None:
+            cls._content_type = None
+        else:
+            if media_type.startswith("text/") and "charset=" not in media_type:
+                media_type = f"{media_type}; charset={cls.charset}"
+            cls._content_type = ("content-type", media_type)
 
     def __init__(
         self,
@@ -164,8 +177,12 @@ class Response:
     ) -> None:
         self.status_code = status_code
         self.body: bytes = self.render(content)
-        self.raw_headers: list[tuple[str, str]] = _raw_headers(headers)
-        self._set_media_type(media_type or self.media_type)
+        if headers is None and media_type is None:
+            pair = self._content_type
+            self.raw_headers: list[tuple[str, str]] = [pair] if pair is not None else []
+        else:
+            self.raw_headers = _raw_headers(headers)
+            self._set_media_type(media_type or self.media_type)
 
     def render(self, content: Any) -> bytes:
         if content is None:

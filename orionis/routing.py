@@ -307,25 +307,29 @@ class ServedRoute:
 
 class EndpointLayer:
     """The innermost layer: read the body if limited, call the handler, convert the result.
-    Its errors are answered here, through ``errors`` (the application's boundary)."""
+    Its errors are answered here, through ``errors`` (the application's boundary).
 
-    __slots__ = ("errors", "handler")
+    This one solves the handler's inputs (``Handler.run``); ``endpoint_for`` picks, once per
+    route when the table is built, a subclass with a cheaper call where the handler allows:
+    no per-request checks of how to call it.
+    """
+
+    __slots__ = ("errors", "func", "handler", "render")
 
     def __init__(self, errors: ErrorBoundary, handler: Handler) -> None:
         self.errors = errors
         self.handler = handler
+        self.func = handler.func
+        self.render = handler.response_for  # to_response itself when there is nothing to apply
+
+    async def call(self, request: Request) -> Any:
+        return await self.handler.run(request)
 
     async def __call__(self, request: Request) -> Response:
-        handler = self.handler
         try:
             if request.max_body_size is not None and request.has_body():
                 await request.body()  # 413 / 400 here, before the handler can run
-            if handler.awaited_directly:  # an async function of path values and the request
-                kwargs = handler.kwargs(request) if handler.plain_arguments else {}
-                result = await handler.func(**kwargs)
-            else:
-                result = await handler.run(request)
-            response = handler.response_for(result)
+            response = self.render(await self.call(request))
             if response.kind == _FILE:  # prepared here, so middleware sees 206/304/404
                 response = await self.errors.prepare_file(request, response)
             return response
@@ -337,6 +341,47 @@ class EndpointLayer:
         except BaseException as exc:  # CancelledError, KeyboardInterrupt: cleanups see it
             request._error = exc
             raise
+
+
+class _PlainEndpoint(EndpointLayer):
+    """An async function of path values and the request: called with them, no solving."""
+
+    __slots__ = ()
+
+    async def call(self, request: Request) -> Any:
+        return await self.func(**self.handler.kwargs(request))
+
+
+class _BareEndpoint(EndpointLayer):
+    """An async function without parameters: called as it is."""
+
+    __slots__ = ()
+
+    async def call(self, request: Request) -> Any:
+        return await self.func()
+
+    async def __call__(self, request: Request) -> Response:
+        # EndpointLayer.__call__ with the call inlined: one coroutine less per request.
+        try:
+            if request.max_body_size is not None and request.has_body():
+                await request.body()
+            response = self.render(await self.func())
+            if response.kind == _FILE:
+                response = await self.errors.prepare_file(request, response)
+            return response
+        except Exception as exc:
+            request._error = exc
+            return await self.errors.answer(request, exc)
+        except BaseException as exc:
+            request._error = exc
+            raise
+
+
+def endpoint_for(errors: ErrorBoundary, handler: Handler) -> EndpointLayer:
+    """The cheapest endpoint layer that calls ``handler`` correctly (chosen once per route)."""
+    if handler.awaited_directly:
+        return (_PlainEndpoint if handler.plain_arguments else _BareEndpoint)(errors, handler)
+    return EndpointLayer(errors, handler)
 
 
 class _Refusal:
@@ -411,7 +456,7 @@ class RouteTable:
             entry = ServedRoute(
                 route,
                 full_path,
-                build_chain(mw, EndpointLayer(errors, handler)),
+                build_chain(mw, endpoint_for(errors, handler)),
                 limit,
                 handler,
                 [*mount.tags, *route.tags],
