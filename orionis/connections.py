@@ -59,18 +59,12 @@ class HTTPConnection:
 
     interface: ClassVar[str] = ""
 
+    # The fields every request sets are slots. The rest keep a class-level default until a
+    # request first needs them (then they go in its ``__dict__``): a new request sets only
+    # what routing and the adapters read, not twenty fields.
     __slots__ = (
+        "__dict__",
         "__weakref__",  # so tests and tools can check that nothing keeps a request alive
-        "_client",
-        "_cookies",
-        "_error",
-        "_headers",
-        "_host_override",
-        "_query_params",
-        "_server",
-        "_session",
-        "_solver",
-        "_state",
         "app",
         "http_version",
         "method",
@@ -82,6 +76,18 @@ class HTTPConnection:
         "scheme",
     )
 
+    # Defaults of the fields computed or set on demand (see above).
+    _headers: Headers | None = None
+    _query_params: QueryParams | None = None
+    _cookies: dict[str, str] | None = None
+    _state: State | None = None
+    _client: Any = UNSET
+    _server: Any = UNSET
+    _solver: Any = None  # dependencies.Solver, when the handler needs one
+    _error: BaseException | None = None  # what the handler raised, for cleanups
+    _host_override: str | None = None  # set by _override_peer (trusted proxy)
+    _session: dict[str, Any] | None = None  # set by SessionMiddleware
+
     def __init__(self, app: Application) -> None:
         self.app = app
         self.path_params: dict[str, Any] = {}
@@ -89,16 +95,6 @@ class HTTPConnection:
         # The matched route's full path template, router prefixes included ("/api/u/{id}"),
         # or None (no route matched): what metrics and traces label a request with.
         self.route_template: str | None = None
-        self._headers: Headers | None = None
-        self._query_params: QueryParams | None = None
-        self._cookies: dict[str, str] | None = None
-        self._state: State | None = None
-        self._client: Any = UNSET
-        self._server: Any = UNSET
-        self._solver: Any = None  # dependencies.Solver, when the handler needs one
-        self._error: BaseException | None = None  # what the handler raised, for cleanups
-        self._host_override: str | None = None  # set by _override_peer (trusted proxy)
-        self._session: dict[str, Any] | None = None  # set by SessionMiddleware
 
     # -- adapter hooks -------------------------------------------------------------------
     def _raw_headers(self) -> list[tuple[str, str]]:

@@ -21,7 +21,6 @@ import orjson
 
 from orionis.connections import UNSET as _UNSET
 from orionis.connections import HTTPConnection
-from orionis.datastructures import Headers, QueryParams, State
 from orionis.exceptions import ClientDisconnect, HTTPException, RequestValidationError, problem
 from orionis.forms import FormData, parse_form
 
@@ -124,16 +123,17 @@ class Request(HTTPConnection):
     ``Content-Length`` claims; a body that ends early raises ``ClientDisconnect`` (400).
     """
 
-    __slots__ = (
-        "_body",
-        "_close_connection",
-        "_content_length",
-        "_form",
-        "_json",
-        "_stream_consumed",
-        "body_timeout",
-        "max_body_size",
-    )
+    __slots__ = ("body_timeout", "max_body_size")
+
+    # Body state, a class-level default until a request needs it (as in HTTPConnection).
+    _body: bytes | None = None
+    _content_length: Any = _UNSET
+    _json: Any = _UNSET
+    _stream_consumed = False
+    _form: FormData | None = None
+    # Set when the connection cannot carry another request after this answer (broken
+    # framing, a body left unread or stalled): adapters then add ``Connection: close``.
+    _close_connection = False
 
     def __init__(self, app: Application) -> None:
         # HTTPConnection's fields, set here rather than by calling its __init__: one call
@@ -141,30 +141,9 @@ class Request(HTTPConnection):
         self.app = app
         self.path_params: dict[str, Any] = {}
         self.route: Any = None
-        # The matched route's full path template, router prefixes included ("/api/u/{id}"),
-        # or None (no route matched): what metrics and traces label a request with.
         self.route_template: str | None = None
-        self._headers: Headers | None = None
-        self._query_params: QueryParams | None = None
-        self._cookies: dict[str, str] | None = None
-        self._state: State | None = None
-        self._client: Any = _UNSET
-        self._server: Any = _UNSET
-        self._solver: Any = None  # dependencies.Solver, when the handler needs one
-        self._error: BaseException | None = None  # what the handler raised, for cleanups
-        # The body.
         self.max_body_size: int | None = app.max_body_size
         self.body_timeout: float | None = app.body_timeout
-        self._body: bytes | None = None
-        self._content_length: Any = _UNSET
-        self._json: Any = _UNSET
-        self._stream_consumed = False
-        self._form: FormData | None = None
-        # Set when the connection cannot carry another request after this answer (broken
-        # framing, a body left unread or stalled): adapters then add ``Connection: close``.
-        self._close_connection = False
-        self._host_override: str | None = None  # set by _override_peer (trusted proxy)
-        self._session: dict[str, Any] | None = None  # set by SessionMiddleware
 
     # -- adapter hooks -------------------------------------------------------------------
     def _chunks(self) -> AsyncIterator[bytes]:
