@@ -163,6 +163,16 @@ def encode_headers(raw: list) -> list:
 
 
 @cython.ccall
+def encode_with_length(raw: list, length: cython.Py_ssize_t) -> list:
+    """``encode_headers(raw)`` plus ``content-length: <length>`` (when ``length >= 0``), in
+    one pass: the ASGI start message of an in-memory body."""
+    out: list = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in raw]
+    if length >= 0:
+        out.append((b"content-length", str(length).encode("ascii")))
+    return out
+
+
+@cython.ccall
 def decode_headers(raw: list) -> list:
     """ASGI's ``(bytes, bytes)`` request header pairs to lower-case ``(str, str)`` pairs.
 

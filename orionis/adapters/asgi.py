@@ -52,6 +52,7 @@ _BODY, _STREAM = ResponseKind.BODY, ResponseKind.STREAM  # module globals: the h
 __all__ = ["ASGIAdapter", "ASGIRequest"]
 
 _encode = _hot.headers.encode_headers
+_encode_with_length = _hot.headers.encode_with_length
 _decode = _hot.headers.decode_headers
 
 Scope = dict[str, Any]
@@ -301,8 +302,20 @@ class ASGIAdapter:
                 kind = response.kind
                 if kind != _STREAM:  # a stream keeps the watcher (it stops it itself)
                     request.stop_watching()
-                if kind == _BODY:
-                    await self._send_body(request, response, send)
+                if kind == _BODY:  # _send_body, inlined: the common answer
+                    status = response.status_code
+                    headers = response.raw_headers
+                    if request._close_connection:
+                        headers = request._closing_headers(headers)
+                    if status == 204 or status == 304 or request.method == "HEAD":
+                        # No length on 204/304 (RFC 9110); a HEAD answer's was set in dispatch.
+                        start = _encode_with_length(headers, -1)
+                        body = b""
+                    else:
+                        body = response.body
+                        start = _encode_with_length(headers, len(body))
+                    await send({"type": "http.response.start", "status": status, "headers": start})
+                    await send({"type": "http.response.body", "body": body})
                 elif kind == _STREAM:
                     await self._send_stream(request, response, send)  # type: ignore[arg-type]
                 else:
@@ -348,18 +361,6 @@ class ASGIAdapter:
                 return
 
     # -- responses -----------------------------------------------------------------------
-    async def _send_body(self, request: Request, response: Response, send: Any) -> None:
-        status = response.status_code
-        if bodyless(status, request.method):  # a HEAD answer's length was settled in dispatch
-            headers, body = response.raw_headers, b""
-        else:
-            body = response.body
-            headers = with_content_length(status, response.raw_headers, body)
-        if request._close_connection:
-            headers = request._closing_headers(headers)
-        await send({"type": "http.response.start", "status": status, "headers": _encode(headers)})
-        await send({"type": "http.response.body", "body": body})
-
     async def _send_stream(
         self, request: ASGIRequest, response: StreamingResponse, send: Any
     ) -> None:

@@ -166,6 +166,17 @@ class RSGIRequest(_RSGIConnection, Request):
         headers = self._native_headers()
         return "content-length" in headers or "transfer-encoding" in headers
 
+    def has_body(self) -> bool:
+        # Request.has_body with its HTTP/1 shortcut inlined: it runs for every request.
+        version = self.http_version
+        if version == "1.1" or version == "1.0":
+            headers = self._rsgi_headers
+            if headers is None:
+                headers = self._rsgi_headers = self._scope.headers
+            if "content-length" not in headers and "transfer-encoding" not in headers:
+                return False
+        return Request.has_body(self)
+
     async def _read_body(self, length: int | None) -> bytes:
         if length is None or (length > ONE_SHOT_BODY and self.body_timeout is not None):
             # Chunk by chunk, so body_timeout measures progress rather than the whole upload.
@@ -282,8 +293,15 @@ class RSGIAdapter:
             else:
                 response = two_hosts()
             kind = response.kind
-            if kind == _BODY:
-                self._send_body(request, response, protocol)
+            if kind == _BODY:  # _send_body, inlined: the common answer
+                status = response.status_code
+                headers = response.raw_headers
+                if request._close_connection:
+                    headers = request._closing_headers(headers)
+                if status == 204 or status == 304 or request.method == "HEAD":
+                    protocol.response_empty(status, headers)
+                else:
+                    protocol.response_bytes(status, headers, response.body)
             elif kind == _STREAM:
                 await self._send_stream(request, response, protocol, gone)  # type: ignore[arg-type]
                 gone = None  # cancelled there
@@ -299,15 +317,6 @@ class RSGIAdapter:
             # come during a graceful shutdown, and Granian waits for them).
             if request._error is not None:
                 request._error = None
-
-    def _send_body(self, request: Request, response: Response, protocol: Any) -> None:
-        status = response.status_code
-        headers = wire_headers(request, response)
-        if bodyless(status, request.method):
-            # response_empty adds no content-length: a HEAD answer's was settled in dispatch
-            protocol.response_empty(status, headers)
-        else:
-            protocol.response_bytes(status, headers, response.body)
 
     def _send_file(self, request: Request, plan: PreparedFile, protocol: Any) -> None:
         headers = wire_headers(request, plan)

@@ -466,6 +466,14 @@ class Application(RouteVerbs, WebSocketApplication):
             if request._error is None:
                 request._error = exc
             raise
+        if kind == _BODY and request.method != "HEAD" and isinstance(response, Response):
+            # The common answer, checked inline (as _checked would: a body's length is framed
+            # by the adapters).
+            try:
+                _check_response(response, False)
+            except (ValueError, TypeError) as exc:
+                return self._refused(request, f"invalid response: {exc}", False)
+            return response
         checked = self._checked(request, response, kind)
         if checked is not response and kind == _STREAM:
             await response.aclose()  # a stream replaced by a 500 will never be sent

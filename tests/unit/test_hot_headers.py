@@ -485,6 +485,19 @@ def test_encode_headers_to_latin1_bytes(headers):
     assert headers.encode_headers([]) == []
 
 
+def test_encode_with_length_appends_the_length_once(headers):
+    """The ASGI start headers of an in-memory body: encoded as encode_headers does, plus
+    ``content-length`` when a length (>= 0) is given, nothing when it is -1."""
+    raw = [("content-type", "text/plain"), ("x-caf\xe9", "\xe9")]
+    encoded = headers.encode_headers(raw)
+    assert headers.encode_with_length(raw, 12) == [*encoded, (b"content-length", b"12")]
+    assert headers.encode_with_length(raw, 0) == [*encoded, (b"content-length", b"0")]
+    assert headers.encode_with_length(raw, -1) == encoded
+    assert headers.encode_with_length([], 5) == [(b"content-length", b"5")]
+    with pytest.raises(UnicodeEncodeError):
+        headers.encode_with_length([("x", "\u0100")], 1)
+
+
 def test_encode_headers_refuses_non_latin1(headers):
     """A character outside Latin-1 cannot be encoded."""
     with pytest.raises(UnicodeEncodeError):
