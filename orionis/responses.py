@@ -333,7 +333,10 @@ class JSONResponse(Response):
         # The common case (no extra headers) skips the generic path entirely.
         if headers is None and media_type is None:
             self.status_code = status_code
-            self.body = json_dumps(content)
+            try:  # json_dumps, inlined
+                self.body = orjson.dumps(content, default=_json_default, option=_JSON_OPTIONS)
+            except TypeError:
+                self.body = jsonfallback.dumps(content, _json_default, _JSON_OPTIONS)
             self.raw_headers = [("content-type", "application/json")]
         else:
             super().__init__(content, status_code, headers, media_type)
