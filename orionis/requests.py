@@ -21,6 +21,7 @@ import orjson
 
 from orionis.connections import UNSET as _UNSET
 from orionis.connections import HTTPConnection
+from orionis.deadlines import Deadlines, deadlines
 from orionis.exceptions import ClientDisconnect, HTTPException, RequestValidationError, problem
 from orionis.forms import FormData, parse_form
 
@@ -89,19 +90,22 @@ def two_hosts() -> Response:
 
 class BodyWait:
     """One wait for request body bytes: cancels its task at the deadline (or at once when
-    the application shuts down). Lighter than ``asyncio.timeout`` on this per-read path."""
+    the application shuts down). Deadlines share one timer per loop (``orionis.deadlines``):
+    a timer per read would cost more than the read."""
 
-    __slots__ = ("deadline", "fired", "handle", "task")
+    __slots__ = ("clock", "deadline", "fired", "handle", "task")
 
     def __init__(self, task: asyncio.Task[Any] | None, timeout: float | None) -> None:
         self.task = task
         self.fired = False
         self.deadline: float | None = None
-        self.handle: asyncio.TimerHandle | asyncio.Handle | None = None
+        self.handle: asyncio.Handle | None = None  # expire()'s
+        self.clock: Deadlines | None = None
         if timeout is not None and task is not None:
             loop = asyncio.get_running_loop()
             self.deadline = loop.time() + timeout
-            self.handle = loop.call_at(self.deadline, self._fire)
+            self.clock = deadlines(loop)
+            self.clock.add(self)
 
     def _fire(self) -> None:
         if not self.fired and self.task is not None:
@@ -113,6 +117,13 @@ class BodyWait:
         if self.handle is not None:
             self.handle.cancel()
         self.handle = asyncio.get_running_loop().call_soon(self._fire)
+
+    def close(self) -> None:
+        """The wait is over: nothing fires for it any more."""
+        if self.clock is not None:
+            self.clock.discard(self)
+        if self.handle is not None:
+            self.handle.cancel()
 
 
 class Request(HTTPConnection):
@@ -294,8 +305,7 @@ class Request(HTTPConnection):
                 raise  # someone else's cancellation
         finally:
             waits.discard(wait)
-            if wait.handle is not None:
-                wait.handle.cancel()
+            wait.close()
         if app._stopping:
             raise self._framing_error(503, "The server is shutting down; send the request again.")
         raise self._framing_error(
