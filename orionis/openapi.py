@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import orjson
-from pydantic import TypeAdapter
 
 from orionis import _hot
 from orionis.dependencies import Input, Plan, unwrap_optional
@@ -27,6 +26,8 @@ from orionis.paths import parse_path
 from orionis.responses import FileResponse, HTMLResponse, Response, json_dumps
 
 if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
     from orionis.foundation.application import Application
     from orionis.routing import RouteTable
 
@@ -146,12 +147,16 @@ class _Schemas:
     def adapter_for(self, annotation: Any) -> TypeAdapter[Any]:
         adapter = self._adapters.get(annotation)
         if adapter is None:
+            from pydantic import TypeAdapter  # the document is built on demand: pydantic then
+
             adapter = self._adapters[annotation] = TypeAdapter(annotation)
         return adapter
 
     def generate(self) -> None:
         if not self.inputs:
             return
+        from pydantic import TypeAdapter
+
         mapping, definitions = TypeAdapter.json_schemas(self.inputs, ref_template=REF)  # type: ignore[arg-type]
         for (key, _mode), schema in mapping.items():
             self.results[key] = schema
