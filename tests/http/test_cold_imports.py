@@ -31,8 +31,16 @@ UNUSED = (
     "orionis.middleware.gzip",
 )
 # Loaded by orionis.testing itself (its fake RSGI server uses granian's exceptions, httpx
-# decodes brotli and zstd), so only checked before the test client is imported.
-BEFORE_TESTING = ("granian", "multiprocessing", "brotli", "zstandard", "orionis.adapters")
+# decodes brotli and zstd and imports decimal), so only checked before the test client is
+# imported.
+BEFORE_TESTING = (
+    "granian",
+    "multiprocessing",
+    "brotli",
+    "zstandard",
+    "decimal",
+    "orionis.adapters",
+)
 
 PLAIN_APP = """
 import json, sys
