@@ -13,6 +13,7 @@ import pathlib
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -110,7 +111,7 @@ print(json.dumps({
 """
 
 
-def _run(source: str, interface: str, **names: object) -> dict[str, object]:
+def _run(source: str, interface: str, **names: object) -> Any:
     prelude = "".join(f"{k} = {v!r}\n" for k, v in {"INTERFACE": interface, **names}.items())
     proc = subprocess.run(
         [sys.executable, "-c", prelude + textwrap.dedent(source)],
@@ -143,3 +144,17 @@ def test_a_typed_query_parameter_still_validates_in_a_fresh_process(interface: s
     report = _run(VALIDATING_APP, interface)
     assert report["good"] == [200, {"limit": 3}]
     assert report["bad"] == [422, "application/problem+json", ["query", "limit"]]
+
+
+def test_jwt_auth_imports_httpx_only_to_fetch_a_jwks_document() -> None:
+    # httpx imports its command line (click, rich, pygments) when they are installed
+    report = _run(
+        """
+        import json, sys
+        from orionis.security import JWTAuth
+        JWTAuth("a-secret-key-of-32-bytes-or-more!", algorithms=["HS256"])
+        print(json.dumps(sorted(m for m in ("httpx", "rich", "click") if m in sys.modules)))
+        """,
+        "none",
+    )
+    assert report == []
