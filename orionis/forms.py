@@ -9,7 +9,6 @@ files deleted) after the response is sent.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO, TypeVar
@@ -255,6 +254,8 @@ class _MultipartReader:
         if filename is None:
             self.field, self.upload = bytearray(), None
             return
+        import tempfile  # with the first upload, not with every app
+
         # closed with the form after the response (FormData.close), not here
         spool = tempfile.SpooledTemporaryFile(max_size=self.limits.spool_size)  # noqa: SIM115
         self.upload = UploadFile(

@@ -9,7 +9,6 @@ dependencies (an ``openapi_security = (name, scheme)`` attribute, see ``orionis.
 
 from __future__ import annotations
 
-import html
 import inspect
 import os
 import re
@@ -401,6 +400,8 @@ def docs_page(
 ) -> str:
     """Swagger UI for ``openapi_url``. Assets with an ``integrity`` hash are loaded with it
     (and CORS, which subresource integrity needs for another origin)."""
+    import html  # the page is built on the first /docs request, and kept
+
     # "</" cannot appear inside a <script> element
     config = orjson.dumps({"url": openapi_url, "dom_id": "#swagger-ui"}).decode()
     config = config.replace("</", "<\\/")
@@ -425,6 +426,8 @@ def docs_page(
 def _integrity(digest: str | None) -> str:
     if digest is None:
         return ""
+    import html
+
     return f' integrity="{html.escape(digest)}" crossorigin="anonymous"'
 
 

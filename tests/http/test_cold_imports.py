@@ -40,6 +40,8 @@ BEFORE_TESTING = (
     "brotli",
     "zstandard",
     "decimal",
+    "pickle",
+    "tempfile",
     "orionis.adapters",
 )
 
