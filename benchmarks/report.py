@@ -138,12 +138,21 @@ def rows_tables(rows: dict[str, Any]) -> list[str]:
             )
     if "coldstart" in rows:
         result = rows["coldstart"]["result"]
+        statements = result.get("import_statement", {})
         lines += ["", "| import, ms (-X importtime) | median (range) |", "| --- | ---: |"]
         for name, row in result["import_ms"].items():
-            lines.append(f"| {name} | {_range(row, 0)} |")
-        lines += ["", "| start to first answer, ms | median (range) |", "| --- | ---: |"]
-        for name, row in result["first_answer_ms"].items():
-            lines.append(f"| {name} | {_range(row, 0)} |")
+            shown = f"`{statements[name]}`" if name in statements else name
+            lines.append(f"| {shown} | {_range(row, 0)} |")
+        for key, label in (
+            ("first_answer_hello_ms", "hello app (apps/hello_*.py)"),
+            ("first_answer_ms", "full benchmark app"),
+        ):
+            if key not in result:
+                continue
+            lines += ["", f"| start to first answer, ms, {label} | median (range) |"]
+            lines.append("| --- | ---: |")
+            for name, row in result[key].items():
+                lines.append(f"| {name} | {_range(row, 0)} |")
     if "h2" in rows:
         result = rows["h2"]["result"]
         lines += ["", "| HTTP/2 (h2c), req/s | plaintext | json |", "| --- | ---: | ---: |"]
@@ -224,12 +233,16 @@ def bars(report: dict[str, Any], rows: dict[str, Any], handler: dict[str, Any]) 
         out.append(
             f"- import orionis <= starlette: {mine:.0f} vs {theirs:.0f} ms -> {_v(mine, theirs)}"
         )
-        first = result["first_answer_ms"]
-        mine, theirs = first["orionis-rsgi"]["median"], first["starlette"]["median"]
-        out.append(
-            f"- first answer orionis-rsgi <= starlette: {mine:.0f} vs {theirs:.0f} ms -> "
-            + _v(mine, theirs)
-        )
+        for key, label in (("first_answer_hello_ms", "hello app"), ("first_answer_ms", "full app")):
+            first = result.get(key)
+            if first is None:
+                continue
+            for app in ("orionis-rsgi", "orionis-asgi"):
+                mine, theirs = first[app]["median"], first["starlette"]["median"]
+                out.append(
+                    f"- first answer ({label}) {app} <= starlette: {mine:.0f} vs {theirs:.0f} ms "
+                    f"-> {_v(mine, theirs)}"
+                )
     if "memory" in rows:
         result = rows["memory"]["result"]
         mine, theirs = (

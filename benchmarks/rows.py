@@ -5,10 +5,15 @@
 
 - ``memory``: the worker's RSS (VmRSS of the child of the Granian process) once the app
   answered its first request and after 100,000 more (``h2load --h1 -n``, bounded in count).
-- ``coldstart``: ``python -X importtime -c "import <framework>"``, the sum of the cumulative
-  times of the top-level imports the framework adds (imports Python itself makes at start,
-  as in ``-c pass``, are left out); and the time from starting Granian to the first answered
-  ``GET /plaintext`` (polled every 5 ms, at most 30 s).
+- ``coldstart``: ``python -X importtime -c "<what a minimal app imports>"`` (``from orionis
+  import Application``, ``from starlette.applications import Starlette``, ``from fastapi
+  import FastAPI``...), the sum of the cumulative times of the top-level imports it adds
+  (imports Python itself makes at start, as in ``-c pass``, are left out); and the time from
+  starting Granian to the first answered ``GET /plaintext`` (polled every 5 ms, at most 30 s),
+  for two apps per framework: its ``apps/hello_*`` module (one plaintext route, importing
+  only what that route needs) and its full benchmark app (every route, and ``apps.common``
+  with pydantic and PyJWT). Bytecode is cached, as in an installed package: the children run
+  without ``PYTHONDONTWRITEBYTECODE`` and each app is started once, unmeasured, first.
 - ``h2``: ``h2load`` (h2c with prior knowledge) against ``granian --http 2``, plaintext and
   json, Orionis RSGI vs bare RSGI.
 - ``workers2``: the realistic route under ``--workers 2`` (not pinned: the two workers and
@@ -67,13 +72,26 @@ MEMORY_APPS = [
     "litestar",
 ]
 COLD_APPS = ["orionis-rsgi", "orionis-asgi", "blacksheep", "starlette", "fastapi", "litestar"]
+# What a minimal app of each framework imports (the first line of its hello app).
 FRAMEWORKS = {
-    "orionis": "orionis",
-    "fastapi": "fastapi",
-    "litestar": "litestar",
-    "starlette": "starlette.applications",
-    "blacksheep": "blacksheep",
+    "orionis": "from orionis import Application",
+    "fastapi": "from fastapi import FastAPI",
+    "litestar": "from litestar import Litestar",
+    "starlette": "from starlette.applications import Starlette",
+    "blacksheep": "from blacksheep import Application",
 }
+# The hello apps (benchmarks/apps/hello_*.py): one GET /plaintext, nothing else imported.
+HELLO_APPS = {
+    "orionis-rsgi": ("rsgi", "apps.hello_orionis:app"),
+    "orionis-asgi": ("asgi", "apps.hello_orionis:app"),
+    "blacksheep": ("asgi", "apps.hello_blacksheep:app"),
+    "starlette": ("asgi", "apps.hello_starlette:app"),
+    "fastapi": ("asgi", "apps.hello_fastapi:app"),
+    "litestar": ("asgi", "apps.hello_litestar:app"),
+}
+# Children cache bytecode, as an installed package does (pip compiles site-packages; an
+# editable checkout under PYTHONDONTWRITEBYTECODE would recompile its sources every start).
+COLD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 WORKERS2_APPS = ["orionis-rsgi", "orionis-asgi", "emmett55", "blacksheep"]
 
 
@@ -143,6 +161,7 @@ def _importtime(code: str) -> dict[str, int]:
         timeout=60,
         check=True,
         cwd=HERE,
+        env=COLD_ENV,
     ).stderr
     found = {}
     for line in out.splitlines():
@@ -156,54 +175,77 @@ def coldstart(rounds: int) -> dict[str, Any]:
     baseline = set(_importtime("pass"))
 
     def imports(name: str) -> float:
-        found = _importtime(f"import {FRAMEWORKS[name]}")
+        found = _importtime(FRAMEWORKS[name])
         return sum(v for k, v in found.items() if k not in baseline) / 1000
 
     def first_answer(name: str) -> float:
         app = APPS_BY_NAME[name]
-        port = free_port()
-        command = granian_command(app.interface, app.targets["simple"], port)
-        env = {"PYTHONPATH": str(HERE), **app.env}
-        with tempfile.TemporaryFile() as log:
-            started = time.perf_counter()
-            process = subprocess.Popen(
-                command,
-                cwd=HERE,
-                env={**os.environ, **env},
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            try:
-                deadline = time.monotonic() + 30
-                while _get(port, "/plaintext", 0.5) != 200:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        log.seek(0)
-                        raise RuntimeError(f"{name} did not answer: {log.read()[-1500:]!r}")
-                    time.sleep(0.005)
-                elapsed = (time.perf_counter() - started) * 1000
-            finally:
-                process.terminate()
-                try:
-                    process.wait(15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(5)
-                with contextlib.suppress(ProcessLookupError):  # a worker left in its group
-                    os.killpg(process.pid, signal.SIGKILL)
-        return elapsed
+        return _first_answer(name, app.interface, app.targets["simple"], app.env)
 
+    def hello_answer(name: str) -> float:
+        interface, target = HELLO_APPS[name]
+        return _first_answer(name, interface, target, {})
+
+    for name in FRAMEWORKS:  # warm-up, not measured: bytecode written, files in the page cache
+        imports(name)
+    for name in COLD_APPS:
+        first_answer(name)
+        hello_answer(name)
     import_samples = _rounds(rounds, list(FRAMEWORKS), imports)
+    hello_samples = _rounds(rounds, list(HELLO_APPS), hello_answer)
     answer_samples = _rounds(rounds, COLD_APPS, first_answer)
-    out: dict[str, Any] = {"import_ms": {}, "first_answer_ms": {}}
+    out: dict[str, Any] = {
+        "import_statement": FRAMEWORKS,
+        "import_ms": {},
+        "first_answer_hello_ms": {},
+        "first_answer_ms": {},
+    }
     for name, values in import_samples.items():
         out["import_ms"][name] = {"rounds": values, **summary(values)}
         print(f"    import {name:<12} {statistics.median(values):7.1f} ms")
+    for name, values in hello_samples.items():
+        out["first_answer_hello_ms"][name] = {"rounds": values, **summary(values)}
+        print(f"    first answer, hello app {name:<14} {statistics.median(values):7.1f} ms")
     for name, values in answer_samples.items():
         out["first_answer_ms"][name] = {"rounds": values, **summary(values)}
-        print(f"    first answer {name:<14} {statistics.median(values):7.1f} ms")
+        print(f"    first answer, full app {name:<14} {statistics.median(values):7.1f} ms")
     return out
+
+
+def _first_answer(name: str, interface: str, target: str, app_env: dict[str, str]) -> float:
+    """Milliseconds from starting Granian on ``target`` to its first 200 on /plaintext."""
+    port = free_port()
+    command = granian_command(interface, target, port)
+    env = {"PYTHONPATH": str(HERE), **app_env}
+    with tempfile.TemporaryFile() as log:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command,
+            cwd=HERE,
+            env={**COLD_ENV, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while _get(port, "/plaintext", 0.5) != 200:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise RuntimeError(f"{name} did not answer: {log.read()[-1500:]!r}")
+                time.sleep(0.005)
+            elapsed = (time.perf_counter() - started) * 1000
+        finally:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+            with contextlib.suppress(ProcessLookupError):  # a worker left in its group
+                os.killpg(process.pid, signal.SIGKILL)
+    return elapsed
 
 
 # -- HTTP/2 --------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import pickle
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -66,6 +65,8 @@ def check_process_executor(value: Any, workers: int | None = None) -> Executor |
 def _remote_call(func: Callable[..., Any], kwargs: dict[str, Any]) -> bytes:
     """Runs in the executor: the outcome pickled here, tagged ``(True, value)`` or
     ``(False, exception, traceback text)``; anything else the future raises is the executor's."""
+    import pickle  # with the first executor route, not with every app
+
     try:
         value = call_sync(func, **kwargs)
     except BaseException as exc:
@@ -92,6 +93,8 @@ async def run_in_executor(
     """``func(**kwargs)`` in ``executor``; the handler's exception re-raised here, an executor
     failure answered 503. Cancelled (the client left), the future's ``cancel()`` is attempted
     (asyncio does it): a task already running elsewhere may still run to its end."""
+    import pickle
+
     loop = asyncio.get_running_loop()
     try:
         payload = await loop.run_in_executor(executor, _remote_call, func, kwargs)

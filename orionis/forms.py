@@ -9,13 +9,9 @@ files deleted) after the response is sent.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO, TypeVar
-
-from python_multipart.exceptions import MultipartParseError
-from python_multipart.multipart import MultipartParser, parse_options_header
 
 from orionis import _hot
 from orionis.concurrency import run_io
@@ -108,6 +104,9 @@ async def parse_form(
     content_type: str | None, chunks: AsyncIterator[bytes], limits: FormLimits
 ) -> FormData:
     """Parse a form body from its ``Content-Type`` and chunks (see module docstring)."""
+    # python-multipart is imported with the first form, not with every app
+    from python_multipart.multipart import parse_options_header
+
     media, options = parse_options_header(content_type or "")
     if not media:
         async for chunk in chunks:
@@ -153,6 +152,9 @@ class _MultipartReader:
     """python-multipart callbacks collect events; file writes happen between chunks."""
 
     def __init__(self, boundary: bytes, limits: FormLimits) -> None:
+        from python_multipart.multipart import MultipartParser, parse_options_header
+
+        self.parse_options_header = parse_options_header
         self.limits = limits
         self.items: list[tuple[str, FormValue]] = []
         self.events: list[tuple[str, Any]] = []
@@ -211,6 +213,8 @@ class _MultipartReader:
         self.ended = True
 
     async def parse(self, chunks: AsyncIterator[bytes]) -> FormData:
+        from python_multipart.exceptions import MultipartParseError
+
         try:
             async for chunk in chunks:
                 try:
@@ -241,7 +245,7 @@ class _MultipartReader:
         disposition = next((v for k, v in headers if k == "content-disposition"), None)
         if disposition is None:
             raise _invalid("A multipart part has no Content-Disposition header.")
-        _, options = parse_options_header(disposition)
+        _, options = self.parse_options_header(disposition)
         name = options.get(b"name")
         if name is None:
             raise _invalid("A multipart part has no field name.")
@@ -250,6 +254,8 @@ class _MultipartReader:
         if filename is None:
             self.field, self.upload = bytearray(), None
             return
+        import tempfile  # with the first upload, not with every app
+
         # closed with the form after the response (FormData.close), not here
         spool = tempfile.SpooledTemporaryFile(max_size=self.limits.spool_size)  # noqa: SIM115
         self.upload = UploadFile(

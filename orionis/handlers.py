@@ -19,9 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor as FuturesExecutor
 from typing import TYPE_CHECKING, Any, Literal
 
-import pydantic
-from pydantic import TypeAdapter
-
+from orionis._pydantic import is_model, pydantic
 from orionis.concurrency import run_in_threadpool
 from orionis.controllers import Controller
 from orionis.dependencies import CallStyle, Depends, Overrides, Plan, Solver, call_style
@@ -31,6 +29,8 @@ from orionis.requests import Request
 from orionis.responses import JSONResponse, PlainTextResponse, Response, json_dumps
 
 if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
     from orionis.process_pool import ProcessPool
 
 __all__ = ["INFER", "Handler", "ResponseValidationError", "to_response"]
@@ -57,7 +57,7 @@ def _contains_model(annotation: Any) -> bool:
         if issubclass(annotation, Response):
             return False
         return (
-            issubclass(annotation, pydantic.BaseModel)
+            is_model(annotation)
             or dataclasses.is_dataclass(annotation)
             or typing.is_typeddict(annotation)
         )
@@ -151,8 +151,9 @@ class Handler:
         if response_model is INFER and not _contains_model(model):
             model = None
         self.response_model = model
+        # pydantic is imported here, with the first response model (response_for uses it)
         self.response_adapter: TypeAdapter[Any] | None = (
-            TypeAdapter(model) if model is not None else None
+            pydantic.TypeAdapter(model) if model is not None else None
         )
         if self.response_adapter is None and status_code is None:
             # Nothing to validate or apply: the result converts as it is (decided once).

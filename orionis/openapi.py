@@ -9,7 +9,6 @@ dependencies (an ``openapi_security = (name, scheme)`` attribute, see ``orionis.
 
 from __future__ import annotations
 
-import html
 import inspect
 import os
 import re
@@ -18,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import orjson
-from pydantic import TypeAdapter
 
 from orionis import _hot
 from orionis.dependencies import Input, Plan, unwrap_optional
@@ -27,6 +25,8 @@ from orionis.paths import parse_path
 from orionis.responses import FileResponse, HTMLResponse, Response, json_dumps
 
 if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
     from orionis.foundation.application import Application
     from orionis.routing import RouteTable
 
@@ -146,12 +146,16 @@ class _Schemas:
     def adapter_for(self, annotation: Any) -> TypeAdapter[Any]:
         adapter = self._adapters.get(annotation)
         if adapter is None:
+            from pydantic import TypeAdapter  # the document is built on demand: pydantic then
+
             adapter = self._adapters[annotation] = TypeAdapter(annotation)
         return adapter
 
     def generate(self) -> None:
         if not self.inputs:
             return
+        from pydantic import TypeAdapter
+
         mapping, definitions = TypeAdapter.json_schemas(self.inputs, ref_template=REF)  # type: ignore[arg-type]
         for (key, _mode), schema in mapping.items():
             self.results[key] = schema
@@ -396,6 +400,8 @@ def docs_page(
 ) -> str:
     """Swagger UI for ``openapi_url``. Assets with an ``integrity`` hash are loaded with it
     (and CORS, which subresource integrity needs for another origin)."""
+    import html  # the page is built on the first /docs request, and kept
+
     # "</" cannot appear inside a <script> element
     config = orjson.dumps({"url": openapi_url, "dom_id": "#swagger-ui"}).decode()
     config = config.replace("</", "<\\/")
@@ -420,6 +426,8 @@ def docs_page(
 def _integrity(digest: str | None) -> str:
     if digest is None:
         return ""
+    import html
+
     return f' integrity="{html.escape(digest)}" crossorigin="anonymous"'
 
 

@@ -15,12 +15,28 @@ before the handler runs; a violation is a 422 naming where and what.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic.fields import Field, FieldInfo
-from pydantic_core import PydanticUndefined
+if TYPE_CHECKING:
+    from pydantic.fields import FieldInfo
 
-__all__ = ["Body", "Cookie", "File", "Form", "Header", "Param", "Path", "Query"]
+__all__ = ["MISSING", "Body", "Cookie", "File", "Form", "Header", "Param", "Path", "Query"]
+
+
+class _Missing:
+    """The default of a parameter without one (our own: importing pydantic for its
+    ``PydanticUndefined`` would load pydantic for apps that never validate)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __reduce__(self) -> str:
+        return "MISSING"  # unpickles as this module's MISSING, the one instance
+
+
+MISSING: Any = _Missing()
 
 
 class Param:
@@ -30,7 +46,7 @@ class Param:
 
     def __init__(
         self,
-        default: Any = PydanticUndefined,
+        default: Any = MISSING,
         *,
         alias: str | None = None,
         title: str | None = None,
@@ -87,6 +103,8 @@ class Param:
         }
         if not self.constraints and not schema_extra:
             return None
+        from pydantic.fields import Field  # only a marker with constraints needs pydantic
+
         return Field(**self.constraints, **schema_extra)  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
@@ -112,7 +130,7 @@ class Header(Param):
     source = "header"
 
     def __init__(
-        self, default: Any = PydanticUndefined, *, convert_underscores: bool = True, **options: Any
+        self, default: Any = MISSING, *, convert_underscores: bool = True, **options: Any
     ) -> None:
         super().__init__(default, **options)
         self.convert_underscores = convert_underscores
@@ -132,7 +150,7 @@ class Body(Param):
 
     def __init__(
         self,
-        default: Any = PydanticUndefined,
+        default: Any = MISSING,
         *,
         embed: bool = False,
         media_type: str = "application/json",

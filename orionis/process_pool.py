@@ -8,14 +8,15 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING, Any
 
 from orionis.concurrency import call_sync
 from orionis.executors import run_in_executor
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 __all__ = ["ProcessPool"]
 
@@ -51,6 +52,9 @@ class ProcessPool:
         if self.external is not None:
             return await run_in_executor(self.external, func, kwargs, func.__name__)
         executor = self.ensure()
+        # multiprocessing is imported with the first pool (_new), not with Orionis
+        from concurrent.futures.process import BrokenProcessPool
+
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(
@@ -72,5 +76,8 @@ class ProcessPool:
             executor.shutdown(wait=True, cancel_futures=True)
 
     def _new(self) -> ProcessPoolExecutor:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         # spawn, not fork: the server process runs threads (Granian's runtime)
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pydantic
-
+from orionis._pydantic import pydantic
 from orionis.dependencies.readers import MISSING
 from orionis.exceptions import HTTPException, RequestValidationError
 from orionis.forms import UploadFile

@@ -10,8 +10,7 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Union
 
-import pydantic
-
+from orionis._pydantic import is_model
 from orionis.forms import UploadFile
 
 __all__ = [
@@ -45,7 +44,7 @@ def is_body_type(annotation: Any) -> bool:
     inner = unwrap_optional(annotation)
     origin = typing.get_origin(inner) or inner
     if isinstance(origin, type):
-        if issubclass(origin, pydantic.BaseModel) or dataclasses.is_dataclass(origin):
+        if is_model(origin) or dataclasses.is_dataclass(origin):
             return True
         if issubclass(origin, dict | Mapping):
             return True

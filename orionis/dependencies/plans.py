@@ -13,10 +13,7 @@ import functools
 import inspect
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any
-
-import pydantic
-from pydantic import TypeAdapter
+from typing import TYPE_CHECKING, Annotated, Any
 
 from orionis import _hot
 from orionis.background import BackgroundTasks
@@ -37,6 +34,9 @@ from orionis.dependencies.readers import MISSING, reader_for
 from orionis.params import Body, File, Header, Param, Path, Query
 from orionis.requests import Request
 from orionis.websockets import WebSocket
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 __all__ = ["Dependency", "Input", "Plan"]
 
@@ -264,12 +264,15 @@ class Plan:
     ) -> TypeAdapter[Any] | None:
         field = marker.field_info()
         plain = field is None and not metadata
+        # pydantic is imported with the first input that needs a validator, not before.
         if source == "path":
             converted = _PATH_TYPES[self.path_params[name]]
             if plain and (base is Any or base is converted):
                 return None  # the router's converter already produced this type
             if plain and base is str:  # e.g. {n:int} read as text: "5", not 5
-                return TypeAdapter(Annotated[str, pydantic.BeforeValidator(str)])
+                import pydantic
+
+                return pydantic.TypeAdapter(Annotated[str, pydantic.BeforeValidator(str)])
         if source == "file" and is_upload(base):
             return None
         if plain and base is Any:
@@ -278,6 +281,9 @@ class Plan:
         # (a number, an object, an uploaded file), so a plain ``str`` is checked there too.
         if plain and base is str and source in ("query", "header", "cookie"):
             return None
+        import pydantic
+        from pydantic import TypeAdapter
+
         parts = [base, *metadata] + ([field] if field is not None else [])
         annotated = Annotated[tuple(parts)] if len(parts) > 1 else base  # type: ignore[valid-type]
         try:

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pydantic_core import PydanticUndefined
-
 from orionis.background import BackgroundTasks
+from orionis.params import MISSING
 
 if TYPE_CHECKING:
     from orionis.dependencies.plans import Input
@@ -21,7 +20,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MISSING", "Reader", "reader_for"]
 
-MISSING: Any = PydanticUndefined
 
 Reader = Callable[["Solver", "Input"], Any]
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import pydantic
-
+from orionis._pydantic import pydantic
 from orionis.concurrency import run_in_threadpool
 from orionis.dependencies.bodies import validation_errors
 from orionis.dependencies.call_styles import CallStyle

@@ -14,18 +14,17 @@ friends for Granian) only forward to ``orionis.adapters``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from typing_extensions import Unpack
 
 from orionis import _hot
-from orionis.adapters.asgi import ASGIAdapter
-from orionis.adapters.rsgi import RSGIAdapter
 from orionis.concurrency import run_in_threadpool
 from orionis.datastructures import State
 from orionis.dependencies import Overrides
@@ -54,6 +53,10 @@ from orionis.websocket_routing import (
 )
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from orionis.adapters.asgi import ASGIAdapter
+    from orionis.adapters.rsgi import RSGIAdapter
     from orionis.health import Checks
     from orionis.requests import Request
 
@@ -171,10 +174,25 @@ class Application(RouteVerbs, WebSocketApplication):
             docs = ApiDocs(self, openapi_url, docs_url, docs_js_url, docs_css_url, docs_assets)
             docs.register(self.router)
 
-        self._asgi = ASGIAdapter(self)
-        self._rsgi = RSGIAdapter(self)
-        # Granian looks __rsgi__ up on the instance: the adapter itself, no coroutine between.
-        self.__rsgi__ = self._rsgi.__call__
+    # The adapters are imported and built on first use, once per process: an app served
+    # over ASGI never imports the RSGI adapter (nor granian), and the other way round.
+    @functools.cached_property
+    def _asgi(self) -> ASGIAdapter:
+        from orionis.adapters.asgi import ASGIAdapter
+
+        return ASGIAdapter(self)
+
+    @functools.cached_property
+    def _rsgi(self) -> RSGIAdapter:
+        from orionis.adapters.rsgi import RSGIAdapter
+
+        return RSGIAdapter(self)
+
+    @functools.cached_property
+    def __rsgi__(self) -> Callable[[Any, Any], Any]:
+        """RSGI: Granian looks this up once, when it loads the app; it gets the adapter's own
+        ``__call__``, no coroutine between (cached on the instance after the first lookup)."""
+        return self._rsgi.__call__
 
     @property
     def debug(self) -> bool:

@@ -1,6 +1,5 @@
 """Middleware: classes with ``async def handle(self, request, call_next)``.
 
-<<<<<<< HEAD
 Shipped: CORS, security headers, sessions (signed cookie or Redis), CSRF, trusted hosts,
 proxy headers, rate limits and compression (gzip, brotli, zstd), see docs/middleware.md and
 docs/security.md; and observability (docs/observability.md): ``RequestIDMiddleware``,
@@ -8,25 +7,63 @@ docs/security.md; and observability (docs/observability.md): ``RequestIDMiddlewa
 ``TracingMiddleware`` (needs ``orionis[otel]``). Those two import their library when built, so
 importing the names always works and building one without its library raises an
 ``ImportError`` naming the extra.
-=======
-``CORSMiddleware`` and ``SecurityHeadersMiddleware`` ship with Orionis; CSRF, trusted-host,
-rate-limit and GZip middleware are not built yet.
->>>>>>> architecture
+
+Each name is imported on first use (PEP 562): the application imports
+``orionis.middleware.base`` for every app, and must not load itsdangerous (sessions) or
+brotli/zstandard (compression) for an app that uses neither.
 """
 
-from orionis.middleware.access_log import AccessLogMiddleware
-from orionis.middleware.base import CallNext, Middleware
-from orionis.middleware.cors import CORSMiddleware
-from orionis.middleware.csrf import CSRFMiddleware
-from orionis.middleware.gzip import GZipMiddleware
-from orionis.middleware.metrics import MetricsMiddleware
-from orionis.middleware.proxy_headers import ProxyHeadersMiddleware
-from orionis.middleware.rate_limit import RateLimitMiddleware
-from orionis.middleware.request_id import RequestIDMiddleware
-from orionis.middleware.security_headers import SecurityHeadersMiddleware
-from orionis.middleware.sessions import RedisSessionBackend, SessionMiddleware
-from orionis.middleware.tracing import TracingMiddleware
-from orionis.middleware.trusted_host import TrustedHostMiddleware
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from orionis.middleware.access_log import AccessLogMiddleware
+    from orionis.middleware.base import CallNext, Middleware
+    from orionis.middleware.cors import CORSMiddleware
+    from orionis.middleware.csrf import CSRFMiddleware
+    from orionis.middleware.gzip import GZipMiddleware
+    from orionis.middleware.metrics import MetricsMiddleware
+    from orionis.middleware.proxy_headers import ProxyHeadersMiddleware
+    from orionis.middleware.rate_limit import RateLimitMiddleware
+    from orionis.middleware.request_id import RequestIDMiddleware
+    from orionis.middleware.security_headers import SecurityHeadersMiddleware
+    from orionis.middleware.sessions import RedisSessionBackend, SessionMiddleware
+    from orionis.middleware.tracing import TracingMiddleware
+    from orionis.middleware.trusted_host import TrustedHostMiddleware
+
+_EXPORTS = {
+    "AccessLogMiddleware": "access_log",
+    "CallNext": "base",
+    "Middleware": "base",
+    "CORSMiddleware": "cors",
+    "CSRFMiddleware": "csrf",
+    "GZipMiddleware": "gzip",
+    "MetricsMiddleware": "metrics",
+    "ProxyHeadersMiddleware": "proxy_headers",
+    "RateLimitMiddleware": "rate_limit",
+    "RequestIDMiddleware": "request_id",
+    "SecurityHeadersMiddleware": "security_headers",
+    "RedisSessionBackend": "sessions",
+    "SessionMiddleware": "sessions",
+    "TracingMiddleware": "tracing",
+    "TrustedHostMiddleware": "trusted_host",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'orionis.middleware' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"orionis.middleware.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
 
 __all__ = [
     "AccessLogMiddleware",

@@ -18,7 +18,6 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import httpx
 import jwt
 import orjson
 
@@ -111,6 +110,10 @@ class JWKSCache:
         self._loaded = self._last
 
     async def _fetch(self) -> Any:
+        # httpx imports its command line (click, rich) when those are installed: 60+ ms that
+        # an app pays only once it fetches a JWKS document, not when it imports JWTAuth
+        import httpx
+
         async with (
             httpx.AsyncClient(timeout=self.timeout, follow_redirects=False) as client,
             client.stream("GET", self.url, headers={"accept": "application/json"}) as response,
