@@ -35,7 +35,9 @@ class MultiDict(Mapping[str, V]):
     __slots__ = ("_dict", "_list")
 
     def __init__(self, pairs: list[tuple[str, V]] | Mapping[str, V] | None = None) -> None:
-        if pairs is None:
+        if type(pairs) is list:  # what the parsers give: skip the (slow) ABC check
+            pass
+        elif pairs is None:
             pairs = []
         elif isinstance(pairs, Mapping):
             pairs = list(pairs.items())

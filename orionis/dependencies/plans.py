@@ -121,6 +121,9 @@ class Plan:
         for parameter in parameters:
             self._add(parameter, hints.get(parameter.name, parameter.annotation))
         self._check_body()
+        # No dependencies and nothing to await (e.g. JWTAuth's ``request``): the solver
+        # reads it inline instead of through a coroutine.
+        self.leaf = not self.dependencies and not any(i.awaits for i in self.inputs)
 
     @functools.cached_property
     def guards(self) -> list[Dependency]:

@@ -86,7 +86,12 @@ class Solver:
         inputs: dict[int, dict[str, Any]] = {}
         for plan in plans:
             for guard in plan.guards:
-                await self._validate(self._effective(guard)[1], inputs)
+                sub = self._effective(guard)[1]
+                if sub.leaf:  # JWTAuth and the like: only the request
+                    if id(sub) not in inputs:
+                        self._read_leaf(sub, inputs)
+                else:
+                    await self._validate(sub, inputs)
                 if self.errors:
                     return None
                 await self._call(guard, inputs)
@@ -94,7 +99,11 @@ class Solver:
             await self._validate(plan, inputs)
         if self.errors:
             return None
-        return [await self._kwargs(plan, inputs) for plan in plans]
+        solved = []
+        for plan in plans:
+            values = inputs[id(plan)]
+            solved.append(await self._kwargs(plan, inputs) if plan.dependencies else values)
+        return solved
 
     def _effective(self, dep: Dependency) -> tuple[Callable[..., Any], Plan]:
         """The callable and plan that run for ``dep``: its override's, if it has one."""
@@ -107,12 +116,30 @@ class Solver:
     async def _validate(self, plan: Plan, inputs: dict[int, dict[str, Any]]) -> None:
         if id(plan) in inputs:  # a dependency shared by several callables
             return
+        if plan.leaf:
+            self._read_leaf(plan, inputs)
+            return
         values = inputs[id(plan)] = {}
+        replacements = self.replacements
         for dep in plan.dependencies:
-            await self._validate(self._effective(dep)[1], inputs)
+            sub = self._effective(dep)[1] if replacements else dep.plan
+            if id(sub) in inputs:  # shared, or a guard: validated already
+                continue
+            if sub.leaf:
+                self._read_leaf(sub, inputs)
+            else:
+                await self._validate(sub, inputs)
         for item in plan.inputs:
             # the reader was chosen with the plan; only the body and forms need I/O
             value = await item.read(self, item) if item.awaits else item.read(self, item)
+            if value is not MISSING:
+                values[item.name] = value
+
+    def _read_leaf(self, plan: Plan, inputs: dict[int, dict[str, Any]]) -> None:
+        """``_validate`` for a plan without dependencies or awaited inputs."""
+        values = inputs[id(plan)] = {}
+        for item in plan.inputs:
+            value = item.read(self, item)
             if value is not MISSING:
                 values[item.name] = value
 
@@ -121,8 +148,9 @@ class Solver:
         if not plan.dependencies:  # nothing to add: callers unpack it, never change it
             return values
         kwargs = dict(values)
+        called = self.called
         for dep in plan.dependencies:
-            value = await self._call(dep, inputs)
+            value = called[dep] if dep in called else await self._call(dep, inputs)
             if dep.name is not None:
                 kwargs[dep.name] = value
         return kwargs
@@ -130,10 +158,10 @@ class Solver:
     async def _call(self, dep: Dependency, inputs: dict[int, dict[str, Any]]) -> Any:
         if dep in self.called:  # a guard, already run first
             return self.called[dep]
-        call, plan = self._effective(dep)
+        call, plan = self._effective(dep) if self.replacements else (dep.call, dep.plan)
         if dep.use_cache and call in self.cache:
             return self.cache[call]
-        kwargs = await self._kwargs(plan, inputs)
+        kwargs = await self._kwargs(plan, inputs) if plan.dependencies else inputs[id(plan)]
         style = plan.style
         if style is CallStyle.ASYNC:
             value = await call(**kwargs)
@@ -173,7 +201,13 @@ class Solver:
 
     # -- after the response ----------------------------------------------------------
     async def finish(self, error: BaseException | None) -> None:
-        """Background tasks, then generator dependencies (``orionis.dependencies.cleanup``)."""
+        """Background tasks, then generator dependencies (``orionis.dependencies.cleanup``).
+
+        Drops the request first: the request holds its solver, so until one of them lets go
+        every request (headers, body, parsed inputs) is a reference cycle left to the
+        garbage collector, whose collections then cost every request.
+        """
+        self.request = None  # type: ignore[assignment]
         if self.background is None and not self.exits:
             return
         await finish(self.background, self.exits, error)

@@ -107,6 +107,18 @@ class CORSMiddleware(Middleware):
     def _decorate(self, response: Response, origin: str) -> None:
         # Set, not added: a second Access-Control-Allow-Origin makes browsers refuse both.
         # The origin is echoed whenever the answer depends on it (not for a plain "*").
+        raw = response.raw_headers
+        for name, _ in raw:
+            if name == "vary" or name.startswith("access-control-"):
+                break
+        else:  # the usual case: nothing to replace or merge, so append
+            if self.allow_all_origins:
+                raw.extend(self._any_origin_headers)
+            else:
+                raw.append(("access-control-allow-origin", origin))
+                raw.append(("vary", "Origin"))
+                raw.extend(self.simple_headers)
+            return
         headers = response.headers
         if self.allow_all_origins:
             decoration = self._any_origin_headers

@@ -62,12 +62,17 @@ class SecurityHeadersMiddleware(Middleware):
             self.hsts = ("strict-transport-security", value)
         # HSTS only means something over HTTPS: those requests get the longer list.
         self._https_headers = self.headers if self.hsts is None else [*self.headers, self.hsts]
+        self._names = frozenset(name for name, _ in self._https_headers)
 
     async def handle(self, request: Request, call_next: CallNext) -> Response:
         response = await call_next()
         raw = response.raw_headers
-        present = {name for name, _ in raw}
-        for header in self._https_headers if request.scheme == "https" else self.headers:
-            if header[0] not in present:
-                raw.append(header)
+        headers = self._https_headers if request.scheme == "https" else self.headers
+        names = self._names
+        for name, _ in raw:
+            if name in names:  # the response sets one of them itself: keep its value
+                present = {name for name, _ in raw}
+                raw.extend(header for header in headers if header[0] not in present)
+                return response
+        raw.extend(headers)  # the usual case: none of them set
         return response

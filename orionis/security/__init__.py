@@ -59,6 +59,12 @@ _HASHES = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sh
 # become '!', which the strict decoder refuses.
 _TO_STANDARD = bytes.maketrans(b"-_+/", b"+/!!")
 _PADDING = (b"", b"", b"==", b"=")
+# Tokens whose signature and encoding were verified (per JWTAuth): a client sends the same
+# token with every request until it expires. Bounded in count and token size; only tokens
+# that passed every check get in, so a forger cannot fill it.
+_VERIFIED_MAX = 256
+_VERIFIED_TOKEN_MAX = 4096
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 _ALPHABET = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
 _VALUE = {c: i for i, c in enumerate(_ALPHABET)}
 
@@ -282,6 +288,13 @@ class JWTAuth:
         # compares both on generated tokens); public-key algorithms still go through PyJWT.
         self._fast = families == {"hmac"}
         self._header_algorithms: dict[str, str] = {}
+        # token -> (claims, whether every claim is a scalar, the payload JSON); see verify_hmac
+        self._verified: dict[str, tuple[dict[str, Any], bool, bytes]] = {}
+        # One keyed HMAC per allowed algorithm, copied per token: copying a keyed context
+        # costs half of keying a new one (hmac.digest re-derives the key pads every time).
+        self._macs = (
+            {a: hmac.new(self._key, digestmod=_HASHES[a]) for a in algorithms} if self._fast else {}
+        )
         self.openapi_security = (
             scheme_name,
             {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
@@ -336,7 +349,18 @@ class JWTAuth:
         return Requirement(self, scopes, roles)
 
     def verify_hmac(self, token: str) -> dict[str, Any]:
-        """Verify an HS256/384/512 token with PyJWT's rules; raise on any defect."""
+        """Verify an HS256/384/512 token with PyJWT's rules; raise on any defect.
+
+        A token verified before (the same string: the same signature) skips the signature
+        and decoding, not the time, issuer and audience checks; the claims are a fresh
+        object each time, so a handler changing them changes nothing for the next request.
+        """
+        verified = self._verified.get(token)
+        if verified is not None:
+            cached, flat, payload = verified
+            claims = dict(cached) if flat else orjson.loads(payload)
+            self._check_claims(claims)
+            return claims
         if not token.isascii():
             raise _Invalid("not ASCII")
         parts = token.split(".")
@@ -351,14 +375,21 @@ class JWTAuth:
             if len(self._header_algorithms) >= 64:
                 self._header_algorithms.clear()
             self._header_algorithms[header_text] = algorithm
-        signed = f"{header_text}.{payload_text}".encode("ascii")
-        expected = hmac.digest(self._key, signed, _HASHES[algorithm])
+        mac = self._macs[algorithm].copy()
+        mac.update(f"{header_text}.{payload_text}".encode("ascii"))
+        expected = mac.digest()
         if not hmac.compare_digest(expected, _segment(signature_text)):
             raise _Invalid("bad signature")
-        claims = orjson.loads(_segment(payload_text))
+        payload = _segment(payload_text)
+        claims = orjson.loads(payload)
         if type(claims) is not dict:
             raise _Invalid("payload is not an object")
         self._check_claims(claims)
+        if len(token) <= _VERIFIED_TOKEN_MAX:
+            if len(self._verified) >= _VERIFIED_MAX:
+                self._verified.clear()
+            flat = all(type(v) in _SCALARS for v in claims.values())
+            self._verified[token] = (dict(claims) if flat else {}, flat, payload)
         return claims
 
     def _header_algorithm(self, header_text: str) -> str:

@@ -57,6 +57,24 @@ def test_allowed_origin_is_echoed_with_vary(interface: str) -> None:
         assert "access-control-allow-origin" not in other.headers
 
 
+def test_cors_headers_are_set_once_whatever_the_response_carries(interface: str) -> None:
+    app = cors_app(allow_origins=[ORIGIN], allow_credentials=True, expose_headers=["X-Total"])
+    app.get("/own", lambda: ("x", 200, {"access-control-allow-origin": "https://other.example"}))
+    with TestClient(app, interface) as client:
+        plain = client.post("/data", headers={"origin": ORIGIN})  # no Vary, no CORS headers
+        assert plain.headers.get_list("access-control-allow-origin") == [ORIGIN]
+        assert plain.headers.get_list("vary") == ["Origin"]
+        assert plain.headers.get_list("access-control-allow-credentials") == ["true"]
+        assert plain.headers.get_list("access-control-expose-headers") == ["X-Total"]
+        own = client.get("/own", headers={"origin": ORIGIN})  # replaced, never doubled
+        assert own.headers.get_list("access-control-allow-origin") == [ORIGIN]
+        assert own.headers.get_list("vary") == ["Origin"]
+    with TestClient(cors_app(allow_origins=["*"]), interface) as client:
+        anyone = client.post("/data", headers={"origin": "https://anyone.example"})
+        assert anyone.headers.get_list("access-control-allow-origin") == ["*"]
+        assert "vary" not in anyone.headers
+
+
 def test_wildcard_and_regex_origins(interface: str) -> None:
     with TestClient(cors_app(allow_origins=["*"]), interface) as client:
         r = client.get("/data", headers={"origin": "https://anyone.example"})
@@ -158,7 +176,11 @@ def test_security_headers_defaults_and_overrides(interface: str) -> None:
         assert r.headers["cross-origin-opener-policy"] == "same-origin"
         assert r.headers["permissions-policy"] == "camera=()"
         assert "strict-transport-security" not in r.headers  # plain HTTP
-        assert client.get("/framed").headers.get_list("x-frame-options") == ["SAMEORIGIN"]
+        framed = client.get("/framed").headers
+        assert framed.get_list("x-frame-options") == ["SAMEORIGIN"]
+        assert framed.get_list("x-content-type-options") == ["nosniff"]  # the others added
+        assert framed.get_list("referrer-policy") == ["strict-origin-when-cross-origin"]
+        assert r.headers.get_list("x-frame-options") == ["DENY"]
         assert client.get("/missing").headers["x-content-type-options"] == "nosniff"
         docs = client.get("/docs").headers.get_list("content-security-policy")
         assert len(docs) == 1 and "https://cdn.jsdelivr.net" in docs[0]
