@@ -219,7 +219,10 @@ class Request(HTTPConnection):
         """Whether a body may follow, so it can be read before the handler runs.
 
         HTTP/1 announces a body with ``Content-Length`` or ``Transfer-Encoding``; an HTTP/2
-        or HTTP/3 body needs neither, so without a length there it counts as possibly present.
+        or HTTP/3 body needs neither, so without a length there it counts as possibly present,
+        except on ``GET`` and ``HEAD``: their content has no meaning (RFC 9110 9.3.1-2), and
+        finding out that none follows costs a wait on the server for every request. Such a
+        body is read (and capped, and timed) only if the handler asks for it.
         """
         if (self.http_version == "1.1" or self.http_version == "1.0") and not (
             self._declares_framing()
@@ -228,7 +231,8 @@ class Request(HTTPConnection):
         length = self.content_length
         if length is not None:
             return length > 0
-        return True
+        method = self.method
+        return method != "GET" and method != "HEAD"
 
     def _host_conflict(self) -> bool:
         """Whether an HTTP/2 request names two hosts (``:authority`` and ``Host``, or two
