@@ -224,13 +224,15 @@ class Request(HTTPConnection):
         finding out that none follows costs a wait on the server for every request. Such a
         body is read (and capped, and timed) only if the handler asks for it.
         """
-        if (self.http_version == "1.1" or self.http_version == "1.0") and not (
-            self._declares_framing()
-        ):
-            return False  # the common GET: one cheap check
-        length = self.content_length
-        if length is not None:
-            return length > 0
+        http1 = self.http_version == "1.1" or self.http_version == "1.0"
+        if self._declares_framing():
+            length = self.content_length
+            if length is not None:
+                return length > 0
+            if http1:
+                return True  # Transfer-Encoding
+        elif http1:
+            return False  # the common HTTP/1 GET: one cheap check
         method = self.method
         return method != "GET" and method != "HEAD"
 
