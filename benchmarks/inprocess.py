@@ -7,7 +7,14 @@ numbers are the framework's own cost per request and move far less than wrk's. E
 is checked before timing. Rounds are interleaved: each round times every scenario of every
 app in turn, so a slow patch of the machine hits all of them.
 
-    python benchmarks/inprocess.py [--requests 5000] [--rounds 5]
+    python benchmarks/inprocess.py [--requests 5000] [--rounds 5] [--http 2]
+
+``--http 2`` fakes HTTP/2 requests as Granian hands them over: RSGI ``http_version`` "2"
+with the host in ``authority`` and no ``Host`` header, no ``Content-Length`` on a GET, a
+body read (``await protocol()`` or iterating the protocol) that yields to the event loop
+once as Granian's Rust future does, and a ``client_disconnect()`` that never resolves;
+ASGI ``http_version`` "2" with the ``host`` header Granian synthesises. Results go to
+``results/inprocess-h2.json``.
 
 Prints microseconds per request (median and range over rounds) and the ratio to the bare
 app of the same protocol per round; writes benchmarks/results/inprocess.json. Timings are
@@ -79,8 +86,12 @@ def requests() -> list[Request]:
     ]
 
 
-def _headers(request: Request) -> list[tuple[str, str]]:
-    base = [("host", "bench"), ("user-agent", "bench"), ("accept", "*/*")]
+HTTP2 = False  # set by --http 2
+
+
+def _headers(request: Request, host: bool = True) -> list[tuple[str, str]]:
+    base = [("host", "bench")] if host else []
+    base += [("user-agent", "bench"), ("accept", "*/*")]
     if request.body:
         base.append(("content-length", str(len(request.body))))
     return base + list(request.headers)
@@ -100,6 +111,15 @@ class _Scope:
         self.path = request.path
         self.query_string = request.query
         self.headers = _RSGIHeaders(_headers(request))
+
+
+class _Scope2(_Scope):
+    http_version = "2"
+    authority = "bench"
+
+    def __init__(self, request: Request) -> None:
+        super().__init__(request)
+        self.headers = _RSGIHeaders(_headers(request, host=False))
 
 
 class _Protocol:
@@ -122,12 +142,33 @@ class _Protocol:
         self.result = (status, b"")
 
 
+class _Protocol2(_Protocol):
+    """HTTP/2: every body read waits one loop pass (Granian resolves it from its runtime)."""
+
+    __slots__ = ()
+
+    async def __call__(self) -> bytes:
+        await asyncio.sleep(0)
+        return self.body
+
+    async def __aiter__(self) -> Any:
+        await asyncio.sleep(0)
+        if self.body:
+            yield self.body
+        yield b""  # Granian ends every iteration with an empty chunk
+
+    def client_disconnect(self) -> Any:
+        return asyncio.get_running_loop().create_future()  # the client never leaves
+
+
 def rsgi_caller(app: Any, request: Request) -> Any:
-    scope = _Scope(request)  # Granian makes one per request; its attributes are read-only
+    # Granian makes one scope per request; its attributes are read-only
+    scope = _Scope2(request) if HTTP2 else _Scope(request)
+    make_protocol = _Protocol2 if HTTP2 else _Protocol
     entry = app.__rsgi__
 
     async def call() -> tuple[int, bytes]:
-        protocol = _Protocol(request.body)
+        protocol = make_protocol(request.body)
         await entry(scope, protocol)
         return protocol.result
 
@@ -139,7 +180,7 @@ def asgi_caller(app: Any, request: Request) -> Any:
     scope: dict[str, Any] = {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
+        "http_version": "2" if HTTP2 else "1.1",
         "method": request.method,
         "scheme": "http",
         "path": request.path,
@@ -281,6 +322,7 @@ async def run(
         "requests_per_round": count,
         "rounds": rounds,
         "orionis_compiled": orionis.COMPILED,
+        "http": "2" if HTTP2 else "1.1",
         "scenarios": [r.name for r in reqs],
         "results": table,
     }
@@ -314,12 +356,15 @@ def main() -> int:
         "--apps", help="comma-separated subset of: " + ", ".join(c[0] for c in CASES)
     )
     parser.add_argument("--scenarios", help="comma-separated subset of the scenarios")
+    parser.add_argument("--http", choices=("1", "2"), default="1", help="fake HTTP/1.1 or /2")
     args = parser.parse_args()
+    global HTTP2
+    HTTP2 = args.http == "2"
     names = args.apps.split(",") if args.apps else None
     scenario_names = args.scenarios.split(",") if args.scenarios else None
     report = asyncio.run(run(names, scenario_names, args.requests, args.rounds))
     print_report(report)
-    out = HERE / "results" / "inprocess.json"
+    out = HERE / "results" / ("inprocess-h2.json" if HTTP2 else "inprocess.json")
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     print(f"wrote {out.relative_to(HERE.parent)}")

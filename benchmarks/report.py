@@ -156,9 +156,18 @@ def rows_tables(rows: dict[str, Any]) -> list[str]:
     if "h2" in rows:
         result = rows["h2"]["result"]
         lines += ["", "| HTTP/2 (h2c), req/s | plaintext | json |", "| --- | ---: | ---: |"]
-        for name in ("bare-rsgi", "orionis-rsgi", "orionis_x_bare"):
-            row = result[name]
-            fmt = _range if name == "orionis_x_bare" else _rps
+        for name in (
+            "bare-rsgi",
+            "orionis-rsgi",
+            "orionis_x_bare",
+            "bare-asgi",
+            "orionis-asgi",
+            "orionis_asgi_x_bare",
+        ):
+            row = result.get(name)
+            if row is None:  # rows.json from before the ASGI pair was measured
+                continue
+            fmt = _range if name.endswith("_x_bare") else _rps
             lines.append(f"| {name} | {fmt(row['plaintext'])} | {fmt(row['json'])} |")
     if "workers2" in rows:
         result = rows["workers2"]["result"]

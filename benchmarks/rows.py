@@ -15,7 +15,7 @@
   with pydantic and PyJWT). Bytecode is cached, as in an installed package: the children run
   without ``PYTHONDONTWRITEBYTECODE`` and each app is started once, unmeasured, first.
 - ``h2``: ``h2load`` (h2c with prior knowledge) against ``granian --http 2``, plaintext and
-  json, Orionis RSGI vs bare RSGI.
+  json, Orionis RSGI vs bare RSGI and Orionis ASGI vs bare ASGI (Granian's ASGI side).
 - ``workers2``: the realistic route under ``--workers 2`` (not pinned: the two workers and
   wrk share both CPUs), Orionis vs the fastest peers.
 - ``scaling``: routing cost per match in-process for 10 to 10,000 routes, echo by body size,
@@ -250,7 +250,7 @@ def _first_answer(name: str, interface: str, target: str, app_env: dict[str, str
 
 # -- HTTP/2 --------------------------------------------------------------------------------
 def http2(rounds: int, duration: int) -> dict[str, Any]:
-    names = ["bare-rsgi", "orionis-rsgi"]
+    names = ["bare-rsgi", "orionis-rsgi", "bare-asgi", "orionis-asgi"]
 
     def one(name: str) -> dict[str, float]:
         app = APPS_BY_NAME[name]
@@ -270,11 +270,12 @@ def http2(rounds: int, duration: int) -> dict[str, Any]:
         for label in ("plaintext", "json"):
             series = [v[label] for v in values]
             out.setdefault(name, {})[label] = {"rounds": series, **summary(series)}
-    for s in ("plaintext", "json"):
-        ratios = [
-            o[s] / b[s] for o, b in zip(samples["orionis-rsgi"], samples["bare-rsgi"], strict=True)
-        ]
-        out.setdefault("orionis_x_bare", {})[s] = {"rounds": ratios, **summary(ratios)}
+    for interface in ("rsgi", "asgi"):
+        mine, bare = samples[f"orionis-{interface}"], samples[f"bare-{interface}"]
+        key = "orionis_x_bare" if interface == "rsgi" else "orionis_asgi_x_bare"
+        for s in ("plaintext", "json"):
+            ratios = [o[s] / b[s] for o, b in zip(mine, bare, strict=True)]
+            out.setdefault(key, {})[s] = {"rounds": ratios, **summary(ratios)}
     return out
 
 

@@ -209,16 +209,22 @@ class Request(HTTPConnection):
         """Whether a body may follow, so it can be read before the handler runs.
 
         HTTP/1 announces a body with ``Content-Length`` or ``Transfer-Encoding``; an HTTP/2
-        or HTTP/3 body needs neither, so without a length there it counts as possibly present.
+        or HTTP/3 body needs neither, so without a length there it counts as possibly present,
+        except on ``GET`` and ``HEAD``: their content has no meaning (RFC 9110 9.3.1-2), and
+        finding out that none follows costs a wait on the server for every request. Such a
+        body is read (and capped, and timed) only if the handler asks for it.
         """
-        if (self.http_version == "1.1" or self.http_version == "1.0") and not (
-            self._declares_framing()
-        ):
-            return False  # the common GET: one cheap check
-        length = self.content_length
-        if length is not None:
-            return length > 0
-        return True
+        http1 = self.http_version == "1.1" or self.http_version == "1.0"
+        if self._declares_framing():
+            length = self.content_length
+            if length is not None:
+                return length > 0
+            if http1:
+                return True  # Transfer-Encoding
+        elif http1:
+            return False  # the common HTTP/1 GET: one cheap check
+        method = self.method
+        return method != "GET" and method != "HEAD"
 
     def _host_conflict(self) -> bool:
         """Whether an HTTP/2 request names two hosts (``:authority`` and ``Host``, or two

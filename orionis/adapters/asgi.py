@@ -168,6 +168,21 @@ class ASGIRequest(_ASGIConnection, Request):
                 return True
         return False
 
+    def _host_conflict(self) -> bool:
+        # ASGI shows no :authority (Granian folds it into Host), so only two different Host
+        # values conflict: one pass over the raw headers, no decoded list, no set.
+        if self._headers is not None:
+            return super()._host_conflict()
+        first = None
+        for name, value in self._scope.get("headers") or ():
+            if name == b"host" and value.isascii():
+                value = value.lower()
+                if first is None:
+                    first = value
+                elif value != first:
+                    return True
+        return False
+
     def watch_disconnect(self) -> asyncio.Future[None]:
         """Start reading ASGI messages in the background; the future resolves when the client
         leaves. Body messages read meanwhile are handed to ``_chunks`` (one reader, never two

@@ -177,6 +177,13 @@ class RSGIRequest(_RSGIConnection, Request):
                 return False
         return Request.has_body(self)
 
+    def _host_conflict(self) -> bool:
+        # Granian puts an HTTP/2 host in ``authority`` alone: without a Host header there
+        # is only one host, so the common request pays one lookup, not a set of values.
+        if "host" not in self._native_headers():
+            return False
+        return super()._host_conflict()
+
     async def _read_body(self, length: int | None) -> bytes:
         if length is None or (length > ONE_SHOT_BODY and self.body_timeout is not None):
             # Chunk by chunk, so body_timeout measures progress rather than the whole upload.

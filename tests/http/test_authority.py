@@ -10,7 +10,9 @@ with only letter case differing, two different Host values on HTTP/2, an unsafe 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
+
+import pytest
 
 from orionis import Application, Header, Request
 from orionis.testing import TestClient
@@ -99,3 +101,52 @@ def test_http1_is_unchanged(interface: str) -> None:
         r = client.get("/where", headers=[("host", "a.example"), ("host", "b.example")])
         assert r.status_code == 200
         assert r.json()["host"] == "127.0.0.1:80"
+
+
+HOST_CASES = [
+    [],
+    [("host", "good.example")],
+    [("host", "Good.Example"), ("host", "good.example")],  # one host, letter case aside
+    [("host", "a.example"), ("host", "a.example"), ("host", "b.example")],
+    [("host", "a.example"), ("host", "")],
+    [("host", "a.example"), ("host", "\u00e9vil.example")],  # non-ASCII: never a host
+    [("user-agent", "x"), ("host", "a.example"), ("accept", "*/*"), ("host", "A.EXAMPLE")],
+]
+
+
+@pytest.mark.parametrize("headers", HOST_CASES)
+@pytest.mark.parametrize("authority", [None, "a.example", "other.example"])
+def test_fast_two_hosts_checks_agree_with_the_general_rule(
+    interface: str, headers: list[tuple[str, str]], authority: str | None
+) -> None:
+    """The adapters' one-pass checks decide as ``Request._host_conflict`` does."""
+    from types import SimpleNamespace
+
+    from orionis.adapters.asgi import ASGIRequest
+    from orionis.adapters.rsgi import RSGIRequest
+    from orionis.requests import Request as BaseRequest
+    from orionis.testing.servers import _RSGIHeaders
+
+    app = Application()
+    if interface == "asgi":
+        if authority is not None:  # Granian's ASGI side folds :authority into a Host header
+            headers = [("host", authority), *headers]
+        scope = {
+            "type": "http",
+            "http_version": "2",
+            "method": "GET",
+            "path": "/",
+            "headers": [(k.encode("latin-1"), v.encode("utf-8")) for k, v in headers],
+        }
+        request: Any = ASGIRequest(app, scope, None)
+    else:
+        scope = SimpleNamespace(
+            proto="http",
+            http_version="2",
+            method="GET",
+            path="/",
+            authority=authority,
+            headers=_RSGIHeaders(headers),
+        )
+        request = RSGIRequest(app, scope, None)
+    assert request._host_conflict() == BaseRequest._host_conflict(request)

@@ -54,3 +54,10 @@ async def consume(request: Request) -> dict[str, int]:
         total += len(chunk)
     record(f"consume:{total}")
     return {"received": total}
+
+
+@app.get("/small-get", max_body_size=100)
+async def small_get(request: Request) -> dict[str, int]:
+    body = await request.body()  # an HTTP/2 GET's body is read only here, when asked for
+    record(f"small-get:{len(body)}")
+    return {"received": len(body)}

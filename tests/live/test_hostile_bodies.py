@@ -225,8 +225,12 @@ def test_thousands_of_leading_zeros_are_never_a_500(live: Server) -> None:
     assert data.endswith(b'{"received":5}')
 
 
-def h2_get(port: int, headers: list[tuple[str, str]]) -> tuple[int, dict]:
-    """One prior-knowledge HTTP/2 request with exactly these header fields."""
+def h2_get(
+    port: int, headers: list[tuple[str, str]], data: bytes | None = b"", end: bool = True
+) -> tuple[int, dict]:
+    """One prior-knowledge HTTP/2 request with exactly these header fields, then ``data``
+    (none: the HEADERS frame ends the stream) and, unless ``end`` is false, the stream's end
+    (false: the request stays open, its body never arriving)."""
     config = h2.config.H2Configuration(
         client_side=True,
         header_encoding="utf-8",
@@ -237,7 +241,9 @@ def h2_get(port: int, headers: list[tuple[str, str]]) -> tuple[int, dict]:
     status, body, done = 0, b"", False
     with connect(port) as sock:
         conn.initiate_connection()
-        conn.send_headers(1, headers, end_stream=True)
+        conn.send_headers(1, headers, end_stream=end and not data)
+        if data:
+            conn.send_data(1, data, end_stream=end)
         sock.sendall(conn.data_to_send())
         while not done:
             data = sock.recv(65536)
@@ -280,3 +286,20 @@ def test_http2_authority_and_host(live: Server) -> None:
         # is shown one host only, consistently.
         assert status == 200
         assert body["param"] == body["host"] == "evil.example"
+
+
+def test_http2_get_is_answered_without_waiting_for_a_body(live: Server) -> None:
+    """An HTTP/2 GET may leave its stream open without a Content-Length: it is answered at
+    once (not a 408 after body_timeout), and a body it does send is read, and capped, only
+    by a handler that asks for it."""
+    if live.kind == "uvicorn":
+        return  # HTTP/1.1 only
+    base = [(":method", "GET"), (":scheme", "http"), (":authority", "t")]
+    status, body = h2_get(live.port, [*base, (":path", "/host")], data=None, end=False)
+    assert status == 200, body  # not 408: nothing waited for a body
+    assert body["host"] == "t"
+    status, body = h2_get(live.port, [*base, (":path", "/small-get")], data=b"x" * 60)
+    assert (status, body) == (200, {"received": 60})
+    status, body = h2_get(live.port, [*base, (":path", "/small-get")], data=b"x" * 1000)
+    assert status == 413
+    assert "small-get:1000" not in live.events()
