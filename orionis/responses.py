@@ -76,6 +76,18 @@ def _json_default(value: Any) -> Any:
 
 
 _JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+# First try without OPT_NON_STR_KEYS: orjson is ~1.6x slower with it (1.8 -> 2.8 us for a
+# 1.5 KB object), and it changes nothing when every key is a str, as in almost every answer.
+# A non-str key raises TypeError there, and the full options take over.
+_FAST_JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
+
+
+def _dumps_slow(content: Any) -> bytes:
+    """After the fast attempt raised: non-str keys, else ``orionis.jsonfallback``."""
+    try:
+        return orjson.dumps(content, default=_json_default, option=_JSON_OPTIONS)
+    except TypeError:
+        return jsonfallback.dumps(content, _json_default, _JSON_OPTIONS)
 
 
 def json_dumps(content: Any) -> bytes:
@@ -86,9 +98,9 @@ def json_dumps(content: Any) -> bytes:
     has raised; beyond 1024 levels it is a ``TypeError`` saying so.
     """
     try:
-        return orjson.dumps(content, default=_json_default, option=_JSON_OPTIONS)
+        return orjson.dumps(content, default=_json_default, option=_FAST_JSON_OPTIONS)
     except TypeError:
-        return jsonfallback.dumps(content, _json_default, _JSON_OPTIONS)
+        return _dumps_slow(content)
 
 
 def bodyless(status: int, method: str) -> bool:
@@ -335,9 +347,11 @@ class JSONResponse(Response):
         if headers is None and media_type is None:
             self.status_code = status_code
             try:  # json_dumps, inlined
-                self.body = orjson.dumps(content, default=_json_default, option=_JSON_OPTIONS)
+                self.body = orjson.dumps(
+                    content, default=_json_default, option=_FAST_JSON_OPTIONS
+                )
             except TypeError:
-                self.body = jsonfallback.dumps(content, _json_default, _JSON_OPTIONS)
+                self.body = _dumps_slow(content)
             self.raw_headers = [("content-type", "application/json")]
         else:
             super().__init__(content, status_code, headers, media_type)
