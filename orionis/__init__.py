@@ -6,10 +6,10 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from orionis._hot import COMPILED
+from orionis._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from orionis.background import BackgroundTasks
@@ -70,17 +70,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'orionis' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports("orionis", _EXPORTS, globals())
 
 
 __version__ = "0.1.0"

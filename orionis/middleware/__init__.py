@@ -15,8 +15,9 @@ brotli/zstandard (compression) for an app that uses neither.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from orionis._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from orionis.middleware.access_log import AccessLogMiddleware
@@ -52,17 +53,11 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'orionis.middleware' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"orionis.middleware.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(
+    "orionis.middleware",
+    {name: f"orionis.middleware.{module}" for name, module in _EXPORTS.items()},
+    globals(),
+)
 
 
 __all__ = [
