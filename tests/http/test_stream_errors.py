@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 
 from orionis import Application, StreamingResponse
 from orionis.testing import TestClient
-from orionis.testing import servers as fake_servers
+from tests.http.transports import track_stream_transports
 
 
 def failing_app() -> Application:
@@ -78,15 +77,7 @@ def test_failing_stream_ends_and_is_logged(
 def test_rsgi_failing_stream_keeps_no_reference_cycle(monkeypatch: pytest.MonkeyPatch) -> None:
     """With the cyclic GC off, the stream transport is freed as soon as the request ends:
     nothing (a traceback, a task holding the error) keeps it, and so the connection, alive."""
-    transports: list[weakref.ref[Any]] = []
-    original = fake_servers._RSGIProtocol.response_stream
-
-    def tracked(self: Any, status: int, headers: list[tuple[str, str]]) -> Any:
-        transport = original(self, status, headers)
-        transports.append(weakref.ref(transport))
-        return transport
-
-    monkeypatch.setattr(fake_servers._RSGIProtocol, "response_stream", tracked)
+    transports = track_stream_transports(monkeypatch)
     gc.collect()
     gc.disable()
     try:

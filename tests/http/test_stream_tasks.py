@@ -17,7 +17,6 @@ import asyncio
 import contextvars
 import gc
 import logging
-import weakref
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -26,7 +25,7 @@ import pytest
 from orionis import Application, StreamingResponse
 from orionis.sse import PING, EventSourceResponse
 from orionis.testing import TestClient
-from orionis.testing import servers as fake_servers
+from tests.http.transports import track_stream_transports
 
 SAFETY = 10.0  # seconds; only reached when something is broken
 
@@ -79,15 +78,7 @@ def test_a_failing_event_generator_ends_the_stream(
 def test_rsgi_failing_event_feed_keeps_no_reference_cycle(monkeypatch: pytest.MonkeyPatch) -> None:
     """The feed task hands the error over and drops it: with the cyclic GC off, the stream
     transport still goes as soon as the request ends."""
-    transports: list[weakref.ref[Any]] = []
-    original = fake_servers._RSGIProtocol.response_stream
-
-    def tracked(self: Any, status: int, headers: list[tuple[str, str]]) -> Any:
-        transport = original(self, status, headers)
-        transports.append(weakref.ref(transport))
-        return transport
-
-    monkeypatch.setattr(fake_servers._RSGIProtocol, "response_stream", tracked)
+    transports = track_stream_transports(monkeypatch)
     gc.collect()
     gc.disable()
     try:
