@@ -38,13 +38,18 @@ def _v(mine: float, limit: float) -> str:
     return "met" if mine <= limit else "NOT met"
 
 
+def _header(first: str, names: list[str]) -> list[str]:
+    """A markdown table's two header lines: ``first`` then one right-aligned column per name."""
+    return [
+        f"| {first} | " + " | ".join(names) + " |",
+        "| --- | " + " | ".join("---:" for _ in names) + " |",
+    ]
+
+
 def main_table(report: dict[str, Any]) -> list[str]:
     analysis = report["analysis"]
     names = [s for s in report["scenarios"] if s in SIMPLE]
-    lines = [
-        "| app | " + " | ".join(names) + " |",
-        "| --- | " + " | ".join("---:" for _ in names) + " |",
-    ]
+    lines = _header("app", names)
     for app, rows in analysis["rps"].items():
         cells = []
         for scenario in names:
@@ -63,10 +68,7 @@ def main_table(report: dict[str, Any]) -> list[str]:
 
 def versus_table(report: dict[str, Any]) -> list[str]:
     names = [s for s in report["scenarios"] if s in SIMPLE]
-    lines = [
-        "| Orionis / peer | " + " | ".join(names) + " |",
-        "| --- | " + " | ".join("---:" for _ in names) + " |",
-    ]
+    lines = _header("Orionis / peer", names)
     for mine, peers in report["analysis"]["versus_peers"].items():
         for peer, rows in peers.items():
             cells = [_range(rows[s]) if s in rows else "n/a" for s in names]
@@ -108,10 +110,7 @@ def inprocess_table(report: dict[str, Any]) -> list[str]:
     if not data:
         return []
     names = data["scenarios"]
-    lines = [
-        "| app | " + " | ".join(names) + " |",
-        "| --- | " + " | ".join("---:" for _ in names) + " |",
-    ]
+    lines = _header("app", names)
     for app, rows in data["results"].items():
         cells = []
         for scenario in names:
