@@ -8,8 +8,9 @@ response is sent. A route registered with ``cancel_on_disconnect=False`` runs to
 application's default is off.
 
 Cost: a request whose pipeline never waits on anything (the common fast answer) pays
-nothing: the adapters start the dispatch coroutine by hand (``coroutine.send(None)``) and make
-a guard only when it suspends, then ``Resume`` it. Nothing is watched until the request has
+nothing: the adapters start the dispatch coroutine by hand (``coroutine.send(None)``) and, if
+it suspends, ``Resume`` it, which makes a guard at the first wait that is not the request's own
+body read (a read ends by itself when the client leaves). Nothing is watched until the request has
 outlived one pass of the event loop: the guard joins a batch that one shared
 ``loop.call_soon`` callback arms on the next pass. A request still running then starts the
 protocol's watcher: RSGI's ``protocol.client_disconnect()``,
@@ -169,23 +170,46 @@ class Resume:
     """Awaits a coroutine that was started by hand and suspended, yielding ``first``.
 
     The adapters run ``dispatch`` with ``send(None)``: most requests finish right there
-    (``StopIteration``) and need no guard. One that suspends is guarded from then on and
-    awaited through this: ``first`` (the future it waits on, or ``None``) goes to the task
-    as if the coroutine had been awaited directly, and whatever the task throws in
-    (cancellation) goes into the coroutine.
+    (``StopIteration``) and need no guard. One that suspends is awaited through this:
+    ``first`` (the future it waits on, or ``None``) goes to the task as if the coroutine had
+    been awaited directly, and whatever the task throws in (cancellation) goes into the
+    coroutine.
+
+    Given a ``request`` (and the ``start`` of its watcher), the disconnect guard is made
+    here, at the first suspension that is not the task's own body read (``guard`` holds it
+    from then on, ``None`` before). A body read ends by itself when the client leaves (and
+    within ``body_timeout``): watching the client as well would cost more than the read (a
+    server future or task per request), so a request whose only wait is its body (an echo,
+    a form post) is never watched.
     """
 
-    __slots__ = ("_coro", "_first")
+    __slots__ = ("_coro", "_first", "_request", "_start", "guard")
 
-    def __init__(self, coro: Coroutine[Any, Any, Any], first: Any) -> None:
+    def __init__(
+        self,
+        coro: Coroutine[Any, Any, Any],
+        first: Any,
+        request: Request | None = None,
+        start: Callable[[], asyncio.Future[Any] | None] | None = None,
+    ) -> None:
         self._coro = coro
         self._first = first
+        self._request = request
+        self._start = start
+        self.guard: DisconnectGuard | None = None
 
     def __await__(self) -> Generator[Any, None, Any]:
         coro = self._coro
         value = self._first
         self._first = None
+        request = self._request
+        task = asyncio.current_task() if request is not None else None
         while True:
+            if request is not None:
+                wait = request._body_wait
+                if wait is None or wait.task is not task:  # waits on more than its body
+                    self.guard = guard_request(request, self._start)  # type: ignore[arg-type]
+                    request = self._request = self._start = None
             try:
                 yield value
             except GeneratorExit:
@@ -197,5 +221,10 @@ class Resume:
                 except StopIteration as done:
                     return done.value
                 continue
-            # Resumed with None (a task only ever sends None): the rest, delegated.
-            return (yield from coro.__await__())
+            if request is None:
+                # Resumed with None (a task only ever sends None): the rest, delegated.
+                return (yield from coro.__await__())
+            try:  # still in its body read: one step at a time, to see where it waits next
+                value = coro.send(None)
+            except StopIteration as done:
+                return done.value

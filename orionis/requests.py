@@ -142,6 +142,9 @@ class Request(HTTPConnection):
     _json: Any = _UNSET
     _stream_consumed = False
     _form: FormData | None = None
+    # The read waiting on the server right now, if any (``_timed``): a task suspended in
+    # its own body read is not watched for a disconnect (``orionis.disconnect.Resume``).
+    _body_wait: BodyWait | None = None
     # Set when the connection cannot carry another request after this answer (broken
     # framing, a body left unread or stalled): adapters then add ``Connection: close``.
     _close_connection = False
@@ -302,6 +305,7 @@ class Request(HTTPConnection):
         wait = BodyWait(asyncio.current_task(), self.body_timeout)
         waits = app._body_waits
         waits.add(wait)
+        self._body_wait = wait
         try:
             if app._stopping:
                 wait.expire()
@@ -310,6 +314,7 @@ class Request(HTTPConnection):
             if not wait.fired or wait.task.uncancel() > 0:  # type: ignore[union-attr]
                 raise  # someone else's cancellation
         finally:
+            self._body_wait = None
             waits.discard(wait)
             wait.close()
         if app._stopping:

@@ -25,13 +25,14 @@ from urllib.parse import unquote, urlsplit
 
 from orionis import _hot
 from orionis.concurrency import run_io
+from orionis.connections import UNSET as _UNSET
 from orionis.connections import Handshake, websocket_scheme, without_root
 from orionis.datastructures import Address
-from orionis.disconnect import Resume, guard_request
+from orionis.disconnect import Resume
 from orionis.draining import install_signal_hooks, stream_until
 from orionis.exceptions import ClientDisconnect
 from orionis.foundation.enums.runtimes import Runtime
-from orionis.requests import Request, two_hosts, wire_headers
+from orionis.requests import _MAX_LENGTH_DIGITS, Request, two_hosts, wire_headers
 from orionis.responses import (
     FileResponse,
     PreparedFile,
@@ -139,6 +140,7 @@ class ASGIRequest(_ASGIConnection, Request):
     _pump_wanted = False
     _body_done = False  # the last body message has been received
     _watch_after_body = False  # the disconnect guard waits for the whole body
+    _unread: Message | None = None  # a message _read_body took and put back
 
     def __init__(self, app: Application, scope: Scope, receive: Any) -> None:
         # Request.__init__'s fields, inlined (one call less per request; checked alike by
@@ -167,6 +169,27 @@ class ASGIRequest(_ASGIConnection, Request):
             if name == b"content-length" or name == b"transfer-encoding":
                 return True
         return False
+
+    def has_body(self) -> bool:
+        # Request.has_body in one pass over the raw headers: it runs for every request. A
+        # single plain Content-Length is read here; anything else gets the full checks.
+        if self._content_length is _UNSET:
+            count = 0
+            value = b""
+            chunked = False
+            for name, raw in self._scope.get("headers") or ():
+                if name == b"content-length":
+                    count += 1
+                    value = raw
+                elif name == b"transfer-encoding":
+                    chunked = True
+            if count == 1 and not chunked:
+                if value.isdigit() and len(value) < _MAX_LENGTH_DIGITS:  # bytes: ASCII digits
+                    length = self._content_length = int(value)
+                    return length > 0
+            elif not count and not chunked and self.http_version in _HTTP1:
+                return False
+        return Request.has_body(self)
 
     def _host_conflict(self) -> bool:
         # ASGI shows no :authority (Granian folds it into Host), so only two different Host
@@ -232,30 +255,60 @@ class ASGIRequest(_ASGIConnection, Request):
             pump.cancel()
         self._pump_wanted = self._watch_after_body = False
 
+    async def _message(self) -> Message:
+        """The next message: the one ``_read_body`` put back, else the watcher's, else
+        ``receive()``'s. Looked up on every call: a streamed response may start the
+        disconnect watcher while the handler's request.stream() is mid-body, and from then
+        on the watcher is the only reader (until it stops: then what it left, then
+        ``receive()``)."""
+        message = self._unread
+        if message is not None:
+            self._unread = None
+            return message
+        inbox = self._inbox
+        if inbox is not None and (self._pump is not None or not inbox.empty()):
+            return await inbox.get()
+        self._reading = True
+        try:
+            message = await self._receive()
+        finally:
+            self._reading = False
+        if self._pump_wanted and self._gone is not None:
+            self._start_pump(self._gone)  # the watcher asked while we were reading
+        return message
+
+    def _last_message(self) -> None:
+        """The last body message has arrived: a guard waiting for it starts watching."""
+        self._body_done = True
+        if self._watch_after_body and self._pump is None and self._gone is not None:
+            self._start_pump(self._gone)
+
+    async def _read_body(self, length: int | None) -> bytes:
+        # The common body is one message: read it with one timed step and return it, with
+        # the checks _limited makes. Anything else is put back for the general path.
+        message = await self._timed(self._message())
+        if message["type"] == "http.request" and not message.get("more_body", False):
+            self._last_message()
+            body: bytes = message.get("body", b"")
+            limit = self.max_body_size
+            if limit is not None and len(body) > limit:
+                raise self._too_large()  # nothing follows the last message: nothing to drain
+            if length is not None and len(body) != length:
+                self._close_connection = True
+                raise ClientDisconnect()
+            return body
+        self._unread = message
+        return await super()._read_body(length)
+
     async def _chunks(self) -> AsyncIterator[bytes]:
         while True:
-            # Looked up on every pass: a streamed response may start the disconnect watcher
-            # while the handler's request.stream() is mid-body, and from then on the watcher
-            # is the only reader (until it stops: then what it left, then receive()).
-            inbox = self._inbox
-            if inbox is not None and (self._pump is not None or not inbox.empty()):
-                message = await inbox.get()
-            else:
-                self._reading = True
-                try:
-                    message = await self._receive()
-                finally:
-                    self._reading = False
-                if self._pump_wanted and self._gone is not None:
-                    self._start_pump(self._gone)  # the watcher asked while we were reading
+            message = await self._message()
             kind = message["type"]
             if kind == "http.request":
                 body = message.get("body", b"")
                 more = message.get("more_body", False)
                 if not more:
-                    self._body_done = True
-                    if self._watch_after_body and self._pump is None and self._gone is not None:
-                        self._start_pump(self._gone)  # the whole body is in: watch now
+                    self._last_message()
                 if body:
                     yield body
                 if not more:
@@ -300,16 +353,18 @@ class ASGIAdapter:
                     except StopIteration as done:  # answered without waiting: no guard
                         response = done.value
                     else:
-                        # It waits: cancel the handler if the client leaves first
-                        # (orionis/disconnect.py).
-                        guard = guard_request(request, request.watch_when_read)
+                        # It waits: cancel the handler if the client leaves first, once
+                        # it waits on more than its body (orionis/disconnect.py).
+                        resume = Resume(dispatching, waiting, request, request.watch_when_read)
                         try:
-                            response = await Resume(dispatching, waiting)
+                            response = await resume
                         except asyncio.CancelledError:
+                            guard = resume.guard
                             if guard is None or not guard.swallow():
                                 raise
                             return  # the client left: nobody to answer; cleanups see it
                         finally:
+                            guard = resume.guard
                             if guard is not None:
                                 guard.stop()
                 else:

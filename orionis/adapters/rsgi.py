@@ -31,13 +31,14 @@ from typing import TYPE_CHECKING, Any
 
 from granian.rsgi import ProtocolClosed
 
+from orionis.connections import UNSET as _UNSET
 from orionis.connections import Handshake, HTTPConnection, websocket_scheme, without_root
 from orionis.datastructures import Address
-from orionis.disconnect import Resume, guard_request
+from orionis.disconnect import Resume
 from orionis.draining import install_signal_hooks, stream_until
 from orionis.exceptions import ClientDisconnect, problem
 from orionis.foundation.enums.runtimes import Runtime
-from orionis.requests import ONE_SHOT_BODY, Request, two_hosts, wire_headers
+from orionis.requests import _MAX_LENGTH_DIGITS, ONE_SHOT_BODY, Request, two_hosts, wire_headers
 from orionis.responses import (
     PreparedFile,
     Response,
@@ -167,13 +168,22 @@ class RSGIRequest(_RSGIConnection, Request):
         return "content-length" in headers or "transfer-encoding" in headers
 
     def has_body(self) -> bool:
-        # Request.has_body with its HTTP/1 shortcut inlined: it runs for every request.
+        # Request.has_body with its HTTP/1 shortcuts inlined: it runs for every request. A
+        # single plain Content-Length is read here; anything else gets the full checks.
         version = self.http_version
         if version == "1.1" or version == "1.0":
             headers = self._rsgi_headers
             if headers is None:
                 headers = self._rsgi_headers = self._scope.headers
-            if "content-length" not in headers and "transfer-encoding" not in headers:
+            if "content-length" in headers:
+                if self._content_length is _UNSET and "transfer-encoding" not in headers:
+                    values = headers.get_all("content-length")
+                    if len(values) == 1:
+                        value = values[0]
+                        if value.isdigit() and value.isascii() and len(value) < _MAX_LENGTH_DIGITS:
+                            length = self._content_length = int(value)
+                            return length > 0
+            elif "transfer-encoding" not in headers:
                 return False
         return Request.has_body(self)
 
@@ -283,18 +293,23 @@ class RSGIAdapter:
                 except StopIteration as done:  # answered without waiting: nothing to guard
                     response = done.value
                 else:
-                    # It waits: cancel the handler if the client leaves first
-                    # (orionis/disconnect.py).
-                    guard = guard_request(
-                        request, lambda: asyncio.ensure_future(protocol.client_disconnect())
+                    # It waits: cancel the handler if the client leaves first, once it waits
+                    # on more than its body (orionis/disconnect.py).
+                    resume = Resume(
+                        dispatching,
+                        waiting,
+                        request,
+                        lambda: asyncio.ensure_future(protocol.client_disconnect()),
                     )
                     try:
-                        response = await Resume(dispatching, waiting)
+                        response = await resume
                     except asyncio.CancelledError:
+                        guard = resume.guard
                         if guard is None or not guard.swallow():
                             raise
                         return  # the client left: nobody to answer; cleanups see it
                     finally:
+                        guard = resume.guard
                         if guard is not None:
                             gone = guard.stop()
             else:

@@ -189,8 +189,10 @@ class TestClient(httpx.Client):
     from app code, e.g. in a handler that then waits): the request raises ``httpx.ReadError``
     if the app sends no response, as a client that hung up would never see one;
     ``{"piece": n}`` delivers the body in ``n``-byte pieces; ``{"record": []}`` collects a
-    ``"read"`` per body read the app makes; ``{"authority": "host"}`` (HTTP/2) sends an
-    ``:authority`` besides the Host header.
+    ``"read"`` per body read the app makes (and ``"watch"`` when an RSGI app starts watching
+    for a disconnect); ``{"pause": True}`` makes every body read wait one loop pass, as a real
+    server's does; ``{"authority": "host"}`` (HTTP/2) sends an ``:authority`` besides the
+    Host header.
     """
 
     __test__ = False  # not a pytest test class

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -36,7 +36,10 @@ _CHUNK = 64 * 1024
 #   "stalled": threading.Event  set when the app waits for stalled bytes
 #   "piece": int     deliver the body in pieces of this many bytes (default 64 KiB)
 #   "record": list   the server appends "read" each time the app asks for body (an ASGI
-#                    receive(), an RSGI protocol() call or iteration step)
+#                    receive(), an RSGI protocol() call or iteration step), and "watch"
+#                    when an RSGI app starts watching for a disconnect (client_disconnect())
+#   "pause": bool    every body read waits one loop pass before it answers, as a real
+#                    server's read does when the bytes are not there yet
 #   "authority": str HTTP/2 only: the :authority, sent besides the request's Host header
 #                    (Granian's RSGI side passes both; its ASGI side passes only Host)
 OPTIONS_KEY = "orionis"
@@ -60,6 +63,7 @@ class Exchange:
     piece: int = _CHUNK
     record: list[str] | None = None
     authority: str | None = None
+    pause: bool = False
     leave: Any = None  # an asyncio.Event: the client disconnects once it is set
     disconnected: asyncio.Event | None = None  # created on the loop
     complete: asyncio.Event | None = None
@@ -74,6 +78,7 @@ class Exchange:
         self.piece = opts.get("piece", _CHUNK)
         self.record = opts.get("record")
         self.authority = opts.get("authority")
+        self.pause = bool(opts.get("pause", False))
         self.leave = opts.get("disconnect")
 
     def pieces(self) -> list[bytes]:
@@ -85,6 +90,12 @@ class Exchange:
     def read(self) -> None:
         if self.record is not None:
             self.record.append("read")
+
+    async def reading(self) -> None:
+        """A body read: recorded, and one loop pass long with ``pause``."""
+        self.read()
+        if self.pause:
+            await asyncio.sleep(0)
 
     async def stalling(self) -> None:
         """Wait like a server whose client went quiet: until the exchange is over."""
@@ -194,7 +205,7 @@ class ASGIServer:
         stalling = ex.stall is not None
 
         async def receive() -> dict[str, Any]:
-            ex.read()
+            await ex.reading()
             if pending:
                 piece = pending.pop(0)
                 if ex.truncate is not None or stalling:
@@ -320,7 +331,7 @@ class _RSGIProtocol:
 
     async def __call__(self) -> bytes:
         self._take_body()
-        self._ex.read()
+        await self._ex.reading()
         if self._ex.truncate is not None:
             raise ProtocolClosed("RSGI transport is closed")
         if self._ex.stall is not None:
@@ -335,17 +346,17 @@ class _RSGIProtocol:
     async def _iterate(self) -> Any:
         ex = self._ex
         if ex.truncate is not None:
-            ex.read()
+            await ex.reading()
             if ex.truncate:
                 yield ex.body[: ex.truncate]
             yield b""  # Granian's marker for a body error...
             yield b""  # ...then its usual end
             return
         for piece in ex.pieces():
-            ex.read()
+            await ex.reading()
             if piece:
                 yield piece
-        ex.read()
+        await ex.reading()
         if ex.stall is not None:
             await ex.stalling()
             return  # the exchange is over: nobody reads on
@@ -353,9 +364,12 @@ class _RSGIProtocol:
             yield b""  # HTTP/2 ends clean bodies with an empty DATA frame too
         yield b""
 
-    async def client_disconnect(self) -> None:
+    def client_disconnect(self) -> Awaitable[Any]:
+        # Granian's returns its future at once: watching starts with the call.
         assert self._ex.disconnected is not None
-        await self._ex.disconnected.wait()
+        if self._ex.record is not None:
+            self._ex.record.append("watch")
+        return self._ex.disconnected.wait()
 
     def _respond(self, status: int, headers: list[tuple[str, str]]) -> None:
         if self.responded:
