@@ -299,27 +299,41 @@ class Request(HTTPConnection):
 
         No progress in time is a 408; the application's shutdown ends every wait still
         pending with a 503, so a stalled client can never hold a worker that is stopping.
-        Either way the connection closes: the rest of the body may still arrive.
+        Either way the connection closes: the rest of the body may still arrive. (The
+        adapters' one-step reads inline this: ``_begin_wait``, the same ``except``, then
+        ``_end_wait`` and ``_timed_out``.)
         """
-        app = self.app
-        wait = BodyWait(asyncio.current_task(), self.body_timeout)
-        waits = app._body_waits
-        waits.add(wait)
-        self._body_wait = wait
+        wait = self._begin_wait()
         try:
-            if app._stopping:
-                wait.expire()
             return await awaitable
         except asyncio.CancelledError:
             if not wait.fired or wait.task.uncancel() > 0:  # type: ignore[union-attr]
                 raise  # someone else's cancellation
         finally:
-            self._body_wait = None
-            waits.discard(wait)
-            wait.close()
+            self._end_wait(wait)
+        raise self._timed_out()
+
+    def _begin_wait(self) -> BodyWait:
+        """A body wait starts: timed, ended by the application's shutdown, and known to the
+        disconnect guard (``_body_wait``)."""
+        app = self.app
+        wait = BodyWait(asyncio.current_task(), self.body_timeout)
+        app._body_waits.add(wait)
+        self._body_wait = wait
         if app._stopping:
-            raise self._framing_error(503, "The server is shutting down; send the request again.")
-        raise self._framing_error(
+            wait.expire()
+        return wait
+
+    def _end_wait(self, wait: BodyWait) -> None:
+        self._body_wait = None
+        self.app._body_waits.discard(wait)
+        wait.close()
+
+    def _timed_out(self) -> HTTPException:
+        """The answer for a wait its deadline (or the shutdown) ended."""
+        if self.app._stopping:
+            return self._framing_error(503, "The server is shutting down; send the request again.")
+        return self._framing_error(
             408,
             f"No part of the request body arrived for {self.body_timeout:g} seconds; "
             "send the body without pausing.",
@@ -331,7 +345,10 @@ class Request(HTTPConnection):
         if body is None:
             if self._stream_consumed:
                 raise RuntimeError("the body was already consumed by request.stream()")
-            length = await self._check_declared_length()
+            length = self._content_length
+            limit = self.max_body_size
+            if type(length) is not int or (limit is not None and length > limit):
+                length = await self._check_declared_length()  # to read, check, or answer 413
             body = self._body = await self._read_body(length)
         return body
 
