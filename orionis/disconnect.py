@@ -11,7 +11,7 @@ Cost: a request whose pipeline never waits on anything (the common fast answer) 
 nothing: the adapters start the dispatch coroutine by hand (``coroutine.send(None)``) and, if
 it suspends, ``Resume`` it, which makes a guard at the first wait that is not the request's own
 body read (a read ends by itself when the client leaves). Nothing is watched until the request has
-outlived one pass of the event loop: the guard joins a batch that one shared
+outlived one pass of the event loop after that wait: the guard joins a batch that one shared
 ``loop.call_soon`` callback arms on the next pass. A request still running then starts the
 protocol's watcher: RSGI's ``protocol.client_disconnect()``,
 or under ASGI the request's bounded ``http.disconnect`` watcher, which reads ``receive()``
@@ -179,8 +179,9 @@ class Resume:
     here, at the first suspension that is not the task's own body read (``guard`` holds it
     from then on, ``None`` before). A body read ends by itself when the client leaves (and
     within ``body_timeout``): watching the client as well would cost more than the read (a
-    server future or task per request), so a request whose only wait is its body (an echo,
-    a form post) is never watched.
+    server future or task per request), so a request is not watched while it only reads
+    its body (an echo is never watched), unless its read cannot see the client leave
+    (``Request._read_sees_leaving``).
     """
 
     __slots__ = ("_coro", "_first", "_request", "_start", "guard")
@@ -204,27 +205,33 @@ class Resume:
         self._first = None
         request = self._request
         task = asyncio.current_task() if request is not None else None
-        while True:
-            if request is not None:
-                wait = request._body_wait
-                if wait is None or wait.task is not task:  # waits on more than its body
-                    self.guard = guard_request(request, self._start)  # type: ignore[arg-type]
-                    request = self._request = self._start = None
-            try:
-                yield value
-            except GeneratorExit:
-                coro.close()
-                raise
-            except BaseException as exc:  # thrown in by the task: the coroutine decides
+        try:
+            while True:
+                if request is not None:
+                    wait = request._body_wait
+                    if wait is None or wait.task is not task or not request._read_sees_leaving():
+                        # It waits on more than its own body: guarded from now on.
+                        self.guard = guard_request(request, self._start)  # type: ignore[arg-type]
+                        request = task = self._request = self._start = None
                 try:
-                    value = coro.throw(exc)
+                    yield value
+                except GeneratorExit:
+                    coro.close()
+                    raise
+                except BaseException as exc:  # thrown in by the task: the coroutine decides
+                    try:
+                        value = coro.throw(exc)
+                    except StopIteration as done:
+                        return done.value
+                    continue
+                if request is None:
+                    # Resumed with None (a task only ever sends None): the rest, delegated.
+                    return (yield from coro.__await__())
+                try:  # still in its body read: one step at a time, to see where it waits next
+                    value = coro.send(None)
                 except StopIteration as done:
                     return done.value
-                continue
-            if request is None:
-                # Resumed with None (a task only ever sends None): the rest, delegated.
-                return (yield from coro.__await__())
-            try:  # still in its body read: one step at a time, to see where it waits next
-                value = coro.send(None)
-            except StopIteration as done:
-                return done.value
+        finally:
+            # A traceback keeps this frame: it must not keep the task (which keeps the
+            # exception) or the request in a cycle.
+            request = task = self._request = self._start = None

@@ -142,8 +142,8 @@ class Request(HTTPConnection):
     _json: Any = _UNSET
     _stream_consumed = False
     _form: FormData | None = None
-    # The read waiting on the server right now, if any (``_timed``): a task suspended in
-    # its own body read is not watched for a disconnect (``orionis.disconnect.Resume``).
+    # The read waiting on the server right now, if any (``_begin_wait``): a task suspended
+    # in its own body read is not watched for a disconnect (``orionis.disconnect.Resume``).
     _body_wait: BodyWait | None = None
     # Set when the connection cannot carry another request after this answer (broken
     # framing, a body left unread or stalled): adapters then add ``Connection: close``.
@@ -299,9 +299,9 @@ class Request(HTTPConnection):
 
         No progress in time is a 408; the application's shutdown ends every wait still
         pending with a 503, so a stalled client can never hold a worker that is stopping.
-        Either way the connection closes: the rest of the body may still arrive. (The
-        adapters' one-step reads inline this: ``_begin_wait``, the same ``except``, then
-        ``_end_wait`` and ``_timed_out``.)
+        Either way the connection closes: the rest of the body may still arrive. (RSGI's
+        one-step read inlines this: ``_begin_wait``, the same ``except``, then ``_end_wait``
+        and ``_timed_out``.)
         """
         wait = self._begin_wait()
         try:
@@ -323,6 +323,11 @@ class Request(HTTPConnection):
         if app._stopping:
             wait.expire()
         return wait
+
+    def _read_sees_leaving(self) -> bool:
+        """Whether a body read ends when the client leaves (a short or broken body), so the
+        disconnect guard need not watch it (``orionis.disconnect.Resume``)."""
+        return True
 
     def _end_wait(self, wait: BodyWait) -> None:
         self._body_wait = None

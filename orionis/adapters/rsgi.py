@@ -187,6 +187,11 @@ class RSGIRequest(_RSGIConnection, Request):
                 return False
         return Request.has_body(self)
 
+    def _read_sees_leaving(self) -> bool:
+        # Granian ends an HTTP/2 body with the same empty chunks whether it finished or was
+        # reset: without a declared length to check, only client_disconnect() can tell.
+        return self.http_version != "2" or type(self._content_length) is int
+
     def _host_conflict(self) -> bool:
         # Granian puts an HTTP/2 host in ``authority`` alone: without a Host header there
         # is only one host, so the common request pays one lookup, not a set of values.

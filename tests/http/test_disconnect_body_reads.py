@@ -4,25 +4,54 @@ A body read ends by itself when the client leaves (a 400) and within ``body_time
 408), so watching the client meanwhile only costs: an RSGI ``client_disconnect()`` future,
 or an ASGI watcher task and queue, per request. ``{"pause": True}`` makes every body read
 wait one loop pass, as a real server's does, so the request really is suspended in its read.
-Under RSGI the server records ``"watch"`` when the app starts watching; an ASGI watcher
-lives in the app, so there the handler reports whether one was asked for (``_gone``, the
-future the guard's watcher resolves).
+The ``guards`` fixture counts the disconnect guards made; under RSGI the server also
+records ``"watch"`` when the app starts watching.
+
+Hostile inputs tried: a client leaving after its (paused) body while the handler waits; a
+body read in another task while the handler waits; an RSGI HTTP/2 body without a length,
+whose truncation Granian cannot show (watched while it is read).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from orionis import Application, Request
+from orionis import disconnect as disconnect_module
 from orionis.testing import TestClient
 
 PASSES = 50  # loop passes the handler waits after telling the client to leave
 
 
+@pytest.fixture
+def guards(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The disconnect guards made while the test runs."""
+    made: list[object] = []
+    original = disconnect_module.DisconnectGuard
+
+    class Counting(original):  # type: ignore[misc, valid-type]
+        __slots__ = ()
+
+        def __init__(self, *args: object) -> None:
+            made.append(self)
+            super().__init__(*args)
+
+    monkeypatch.setattr(disconnect_module, "DisconnectGuard", Counting)
+    return made
+
+
+def chunked(total: int, piece: int = 1000) -> Iterator[bytes]:
+    """A body without Content-Length."""
+    for start in range(0, total, piece):
+        yield b"c" * min(piece, total - start)
+
+
 def watched(request: Request) -> bool:
+    # ASGI's watcher lives in the app: the future it resolves exists once one was asked for.
     return getattr(request, "_gone", None) is not None
 
 
@@ -71,7 +100,9 @@ def build(log: list[str], leave: asyncio.Event) -> Application:
     return app
 
 
-def test_a_request_waiting_only_on_its_body_is_not_watched(interface: str) -> None:
+def test_a_request_waiting_only_on_its_body_is_not_watched(
+    interface: str, guards: list[object]
+) -> None:
     log: list[str] = []
     record: list[str] = []
     payload = {"items": list(range(100)), "name": "x" * 500}
@@ -82,9 +113,12 @@ def test_a_request_waiting_only_on_its_body_is_not_watched(interface: str) -> No
         assert answer.status_code == 200 and answer.json() == payload
         assert log == ["watched: False"]
         assert record and set(record) == {"read"}  # read, never watched
+        assert guards == []
 
 
-def test_a_streamed_body_read_in_paused_pieces_is_not_watched(interface: str) -> None:
+def test_a_streamed_body_read_in_paused_pieces_is_not_watched(
+    interface: str, guards: list[object]
+) -> None:
     log: list[str] = []
     record: list[str] = []
     options = {"pause": True, "record": record, "piece": 1000}
@@ -93,9 +127,12 @@ def test_a_streamed_body_read_in_paused_pieces_is_not_watched(interface: str) ->
         assert answer.json() == {"size": 10_000}
         assert log == ["watched: False"]
         assert record.count("read") >= 10 and "watch" not in record
+        assert guards == []
 
 
-def test_a_handler_that_waits_after_its_paused_body_is_cancelled(interface: str) -> None:
+def test_a_handler_that_waits_after_its_paused_body_is_cancelled(
+    interface: str, guards: list[object]
+) -> None:
     log: list[str] = []
     record: list[str] = []
     leave = asyncio.Event()
@@ -104,8 +141,9 @@ def test_a_handler_that_waits_after_its_paused_body_is_cancelled(interface: str)
         with pytest.raises(httpx.ReadError):
             client.post("/upload", content=b"u" * 5000, extensions={"orionis": options})
         assert log == ["handler cancelled"]
+        assert len(guards) == 1  # made at its first wait after the body
         if interface == "rsgi":
-            assert "watch" in record  # watched from its first wait after the body
+            assert "watch" in record
         leave.clear()
         assert client.post("/upload", content=b"u" * 10).json() == {"size": 10}
 
@@ -118,3 +156,25 @@ def test_a_body_read_in_another_task_does_not_hide_the_handlers_wait(interface: 
         with pytest.raises(httpx.ReadError):
             client.post("/beside", content=b"b" * 5000, extensions={"orionis": options})
         assert log == ["handler cancelled"]
+
+
+def test_an_http2_body_without_a_length_is_watched_under_rsgi_only(
+    interface: str, guards: list[object]
+) -> None:
+    # Granian ends a reset HTTP/2 body like a finished one: only client_disconnect() can
+    # tell, so under RSGI such a read is watched. ASGI servers send http.disconnect.
+    log: list[str] = []
+    record: list[str] = []
+    options = {"pause": True, "record": record, "piece": 1000}
+    with TestClient(build(log, asyncio.Event()), interface, http_version="2") as client:
+        answer = client.post("/streamed", content=chunked(5000), extensions={"orionis": options})
+        assert answer.json() == {"size": 5000}
+        if interface == "rsgi":
+            assert len(guards) == 1 and "watch" in record
+        else:
+            assert guards == [] and log == ["watched: False"]
+        guards.clear()
+        record.clear()
+        declared = client.post("/streamed", content=b"d" * 5000, extensions={"orionis": options})
+        assert declared.json() == {"size": 5000}
+        assert guards == [] and "watch" not in record  # a length shows a truncation

@@ -7,6 +7,7 @@ The adapters run ``dispatch`` with ``send(None)`` and guard only a request that 
 from __future__ import annotations
 
 import asyncio
+import traceback
 
 import pytest
 
@@ -139,3 +140,55 @@ def test_a_request_that_never_waits_makes_no_disconnect_guard(
         assert made == []
         assert client.get("/waits").text == "waited"
         assert len(made) == 1
+
+
+class _Wait:
+    def __init__(self, task: asyncio.Task | None) -> None:
+        self.task = task
+
+
+class _Reading:
+    """What Resume reads of a request: its pending body wait, and whether a read sees the
+    client leave."""
+
+    _body_wait: _Wait | None = None
+
+    def _read_sees_leaving(self) -> bool:
+        return True
+
+
+def test_a_cancellation_escaping_a_body_read_keeps_no_task_or_request_in_the_frame() -> None:
+    # A traceback keeps Resume's frame; holding the task there (which holds the exception)
+    # or the request would be a reference cycle left for the cyclic GC.
+    request = _Reading()
+    seen: list[dict] = []
+
+    async def read() -> None:
+        request._body_wait = _Wait(asyncio.current_task())
+        try:
+            await asyncio.Event().wait()  # a body that never arrives
+        finally:
+            request._body_wait = None
+
+    async def serve() -> None:
+        coro = read()
+        resumed = Resume(coro, coro.send(None), request, lambda: None)  # type: ignore[arg-type]
+        try:
+            await resumed
+        except asyncio.CancelledError as exc:
+            assert resumed.guard is None  # it only ever read its body: never watched
+            for frame, _ in traceback.walk_tb(exc.__traceback__):
+                if frame.f_code.co_qualname == "Resume.__await__":
+                    seen.append(dict(frame.f_locals))
+            raise
+
+    async def main() -> None:
+        task = asyncio.ensure_future(serve())
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    assert seen  # the frame is in the traceback (once per pass of the exception through it)
+    assert all(f["task"] is None and f["request"] is None for f in seen)
