@@ -52,6 +52,25 @@ def redis_server() -> Iterator[RedisServer]:
     server.stop()
 
 
+@pytest.fixture
+def guards(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The disconnect guards (``orionis.disconnect.DisconnectGuard``) made during the test."""
+    from orionis import disconnect
+
+    made: list[object] = []
+    original = disconnect.DisconnectGuard
+
+    class Counting(original):  # type: ignore[misc, valid-type]
+        __slots__ = ()
+
+        def __init__(self, *args: object) -> None:
+            made.append(self)
+            super().__init__(*args)
+
+    monkeypatch.setattr(disconnect, "DisconnectGuard", Counting)
+    return made
+
+
 @pytest.fixture(params=["asgi", "rsgi"])
 def interface(request: pytest.FixtureRequest) -> str:
     """The protocol a test's ``TestClient`` speaks; every HTTP test runs under both."""

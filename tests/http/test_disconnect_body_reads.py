@@ -21,27 +21,9 @@ import httpx
 import pytest
 
 from orionis import Application, Request
-from orionis import disconnect as disconnect_module
 from orionis.testing import TestClient
 
 PASSES = 50  # loop passes the handler waits after telling the client to leave
-
-
-@pytest.fixture
-def guards(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """The disconnect guards made while the test runs."""
-    made: list[object] = []
-    original = disconnect_module.DisconnectGuard
-
-    class Counting(original):  # type: ignore[misc, valid-type]
-        __slots__ = ()
-
-        def __init__(self, *args: object) -> None:
-            made.append(self)
-            super().__init__(*args)
-
-    monkeypatch.setattr(disconnect_module, "DisconnectGuard", Counting)
-    return made
 
 
 def chunked(total: int, piece: int = 1000) -> Iterator[bytes]:
