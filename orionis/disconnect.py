@@ -176,15 +176,18 @@ class Resume:
     coroutine.
 
     Given a ``request`` (and the ``start`` of its watcher), the disconnect guard is made
-    here, at the first suspension that is not the task's own body read (``guard`` holds it
-    from then on, ``None`` before). A body read ends by itself when the client leaves (and
-    within ``body_timeout``): watching the client as well would cost more than the read (a
-    server future or task per request), so a request is not watched while it only reads
-    its body (an echo is never watched), unless its read cannot see the client leave
-    (``Request._read_sees_leaving``).
+    here, at the first suspension that is not the task's own body read, and stopped when the
+    coroutine ends (``gone`` then holds the watcher's future, if one was started, for the
+    adapter to cancel or reuse). A cancellation that was only the guard's ends the await
+    with ``None`` instead of a response: the client left, there is nobody to answer.
+
+    A body read ends by itself when the client leaves (and within ``body_timeout``):
+    watching the client as well would cost more than the read (a server future or task per
+    request), so a request is not watched while it only reads its body (an echo is never
+    watched), unless its read cannot see the client leave (``Request._read_sees_leaving``).
     """
 
-    __slots__ = ("_coro", "_first", "_request", "_start", "guard")
+    __slots__ = ("_coro", "_first", "_request", "_start", "gone", "guard")
 
     def __init__(
         self,
@@ -198,6 +201,7 @@ class Resume:
         self._request = request
         self._start = start
         self.guard: DisconnectGuard | None = None
+        self.gone: asyncio.Future[Any] | None = None
 
     def __await__(self) -> Generator[Any, None, Any]:
         coro = self._coro
@@ -231,7 +235,15 @@ class Resume:
                     value = coro.send(None)
                 except StopIteration as done:
                     return done.value
+        except asyncio.CancelledError:
+            guard = self.guard
+            if guard is None or not guard.swallow():
+                raise
+            return None  # the client left: nobody to answer; cleanups see it
         finally:
             # A traceback keeps this frame: it must not keep the task (which keeps the
             # exception) or the request in a cycle.
             request = task = self._request = self._start = None
+            guard = self.guard
+            if guard is not None:
+                self.gone = guard.stop()

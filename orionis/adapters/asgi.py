@@ -355,18 +355,11 @@ class ASGIAdapter:
                     else:
                         # It waits: cancel the handler if the client leaves first, once
                         # it waits on more than its body (orionis/disconnect.py).
-                        resume = Resume(dispatching, waiting, request, request.watch_when_read)
-                        try:
-                            response = await resume
-                        except asyncio.CancelledError:
-                            guard = resume.guard
-                            if guard is None or not guard.swallow():
-                                raise
+                        response = await Resume(
+                            dispatching, waiting, request, request.watch_when_read
+                        )
+                        if response is None:
                             return  # the client left: nobody to answer; cleanups see it
-                        finally:
-                            guard = resume.guard
-                            if guard is not None:
-                                guard.stop()
                 else:
                     response = two_hosts()
                 kind = response.kind

@@ -317,15 +317,10 @@ class RSGIAdapter:
                     )
                     try:
                         response = await resume
-                    except asyncio.CancelledError:
-                        guard = resume.guard
-                        if guard is None or not guard.swallow():
-                            raise
-                        return  # the client left: nobody to answer; cleanups see it
                     finally:
-                        guard = resume.guard
-                        if guard is not None:
-                            gone = guard.stop()
+                        gone = resume.gone  # the watcher's, if started: cancelled below
+                    if response is None:
+                        return  # the client left: nobody to answer; cleanups see it
             else:
                 response = two_hosts()
             kind = response.kind
