@@ -74,8 +74,8 @@ class DisconnectGuard:
 
     ``start()`` is called at most once, one loop pass after the guard is made, and returns a
     future resolving when the client leaves (or ``None``: nothing to watch). ``stop()`` ends
-    the guard when the response is ready; an ``except CancelledError`` around the dispatch
-    asks ``swallow()`` whether the cancellation was the guard's own.
+    the guard when the response is ready; ``Resume``, which makes and stops it, asks
+    ``swallow()`` whether a cancellation was the guard's own.
 
     Guards made in the same loop pass share one ``call_soon`` callback (``_arm_all``): a
     request that never waits costs a small object and a list append, not a loop handle.
